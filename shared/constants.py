@@ -61,6 +61,11 @@ class Names:
         """Sorted set of user ids (score = id) for listing without scans."""
         return self.key("users")
 
+    @property
+    def user_keys(self) -> str:
+        """Hash userid -> private access key (get_site_info's ``userprivateaccesskey``)."""
+        return self.key("userkeys")
+
     def service(self, serviceid: int) -> str:
         return self.key("service", serviceid)
 

@@ -247,6 +247,12 @@ class Store:
         """True the first time it is called for this namespace (seeding is idempotent)."""
         return bool(await self.redis.set(self.names.seeded, int(time.time()), nx=True))
 
+    async def user_private_key(self, userid: int, new_key: str) -> str:
+        """The user's private access key (for tokenpluginfile.php), stored on first use."""
+        await self.redis.hsetnx(self.names.user_keys, str(userid), new_key)
+        value = await self.redis.hget(self.names.user_keys, str(userid))
+        return value.decode() if value else new_key
+
     # --- invalidation --------------------------------------------------------------------------
     async def invalidate(self, kind: str, ident: str | int) -> None:
         """Tell every gateway to drop what it cached about ``kind``/``ident``."""

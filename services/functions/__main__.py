@@ -1,0 +1,5 @@
+import sys
+
+from services.functions.main import main
+
+sys.exit(main())

@@ -1,0 +1,29 @@
+"""Settings of a function worker, read once from the environment."""
+
+from __future__ import annotations
+
+import msgspec
+
+from shared.settings import DebugLevel
+
+__all__ = ["WorkerSettings"]
+
+
+class WorkerSettings(msgspec.Struct, frozen=True):
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    namespace: str = "ws"
+    wwwroot: str = "http://127.0.0.1:8000"
+    #: Comma-separated modules exposing ``plugins`` (a list of Plugin) or ``plugin``.
+    plugins: str = "services.functions.plugins.core"
+    #: Comma-separated components this worker serves ("" = all it loaded).
+    components: str = ""
+    #: Calls run at once per worker (AMQP prefetch); bounded so a flood queues in the broker.
+    concurrency: int = 32
+    #: Seconds a SIGTERM'd worker waits for in-flight calls before leaving.
+    drain_seconds: float = 20.0
+    #: Per-component queue bound; calls beyond it are refused as "server busy".
+    queue_max_length: int = 10000
+    debug: DebugLevel = "normal"
+    #: Load the benchmark plugin (``local_bench``).
+    bench: bool = False

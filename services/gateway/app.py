@@ -1,0 +1,135 @@
+"""The gateway application: the public origin for every protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+
+from services.gateway import docs, health, jsonapi, login
+from services.gateway.catalog import Catalog
+from services.gateway.dispatch import Dispatcher
+from services.gateway.forms import FormLimits
+from services.gateway.render import rest_error
+from services.gateway.rest import handle_rest
+from services.gateway.rpc import RpcClient
+from services.gateway.settings import GatewaySettings
+from services.gateway.state import GatewayState
+from shared.constants import Names
+from shared.errors import ErrorInfo
+from shared.store import Store, connect_redis
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Moodle endpoints, reachable also with doubled slashes (clients whose base URL ends in "/").
+MOODLE_ROUTES: dict[str, Handler] = {
+    "/webservice/rest/server.php": handle_rest,
+    "/login/token.php": login.forward_to_auth,
+}
+
+_SLASHES = re.compile(r"/{2,}")
+
+INTERNAL = ErrorInfo("moodle_exception", "internalerror", "Internal error")
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request["request_id"] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    try:
+        response = await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        # Never a stack trace to the client; the log keeps it with the request id.
+        log.exception("unhandled error", extra={"request_id": request["request_id"]})
+        state = request.app[GatewayState.KEY]
+        if request.path.startswith("/api/"):
+            return jsonapi.error_response(INTERNAL, state)
+        return rest_error(INTERNAL, "json", show_debuginfo=False)
+    response.headers["X-Request-Id"] = request["request_id"]
+    return response
+
+
+async def fallback(request: web.Request) -> web.StreamResponse:
+    """Route ``//webservice/rest/server.php`` and friends as if the slashes were single."""
+    handler = MOODLE_ROUTES.get(_SLASHES.sub("/", request.path))
+    if handler is None:
+        raise web.HTTPNotFound()
+    return await handler(request)
+
+
+async def _listen_invalidations(state: GatewayState) -> None:
+    """Drop cached catalog entries when a worker republishes; reconnect if Redis drops."""
+    channel = state.store.names.invalidations
+    while True:
+        try:
+            pubsub = state.store.redis.pubsub()
+            await pubsub.subscribe(channel)
+            state.catalog.invalidate()  # anything may have changed while we were away
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                kind = bytes(message["data"]).split(b":", 1)[0]
+                if kind == b"catalog":
+                    state.catalog.invalidate()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("invalidation listener lost Redis (%r); retrying", exc)
+            await asyncio.sleep(1)
+
+
+def create_app(settings: GatewaySettings) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.max_body,
+        middlewares=[request_id_middleware],
+    )
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        names = Names(settings.namespace)
+        redis = connect_redis(settings.redis_url)
+        store = Store(redis, names)
+        rpc = RpcClient(settings.amqp_url, names, consumer_check_ttl=settings.consumer_check_ttl)
+        await rpc.start()
+        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        state = GatewayState(
+            settings=settings,
+            store=store,
+            catalog=Catalog(store, developer=settings.debug == "developer"),
+            rpc=rpc,
+            dispatcher=Dispatcher(rpc, call_timeout=settings.call_timeout),
+            http=http,
+            form_limits=FormLimits(settings.max_form_fields, settings.max_form_depth),
+        )
+        app[GatewayState.KEY] = state
+        listener = asyncio.create_task(_listen_invalidations(state))
+        try:
+            yield
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            await rpc.close()
+            await http.close()
+            await redis.aclose()
+
+    app.cleanup_ctx.append(lifecycle)
+    for path, handler in MOODLE_ROUTES.items():
+        app.router.add_route("GET", path, handler)
+        app.router.add_route("POST", path, handler)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/docs", docs.api_docs)
+    app.router.add_get("/openapi.json", docs.openapi)
+    app.router.add_post("/api/v1/functions/{name}", jsonapi.handle_call)
+    app.router.add_route("*", "/{tail:.*}", fallback)
+    return app

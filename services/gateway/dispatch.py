@@ -1,0 +1,51 @@
+"""The call pipeline every protocol shares: validate, publish, await, clean.
+
+Protocol handlers authenticate and check access first, then hand the function and the raw
+arguments here; errors surface as :class:`shared.errors.WSError` for the handler to render.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from services.gateway.catalog import CompiledFunction
+from services.gateway.rpc import RpcClient
+from shared.errors import WSError
+from shared.wire import Caller, CallRequest, CallSettings
+
+__all__ = ["Dispatcher"]
+
+
+class Dispatcher:
+    def __init__(self, rpc: RpcClient, *, call_timeout: float) -> None:
+        self.rpc = rpc
+        self.call_timeout = call_timeout
+
+    async def execute(
+        self,
+        function: CompiledFunction,
+        params: Any,
+        caller: Caller,
+        settings: CallSettings,
+        *,
+        request_id: str = "",
+    ) -> Any:
+        """Run ``function`` with raw ``params``; returns the cleaned result."""
+        cleaned = function.validate(params)
+        # A function without parameters cleans to PHP's empty array, which we render as [].
+        args: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
+        request = CallRequest(
+            call_id=uuid.uuid4().hex,
+            function=function.info.name,
+            args=args,
+            caller=caller,
+            deadline=time.time() + self.call_timeout,
+            settings=settings,
+            request_id=request_id,
+        )
+        reply = await self.rpc.call(request, function.queue)
+        if reply.error is not None:
+            raise WSError.from_info(reply.error)
+        return function.clean(reply.result)

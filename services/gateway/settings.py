@@ -1,0 +1,36 @@
+"""Settings of the gateway, read once from the environment."""
+
+from __future__ import annotations
+
+import msgspec
+
+from shared.constants import CALL_DEADLINE_DEFAULT
+from shared.settings import DebugLevel
+
+__all__ = ["GatewaySettings"]
+
+
+class GatewaySettings(msgspec.Struct, frozen=True):
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    namespace: str = "ws"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    #: Public base URL; defaults to http://<http_host>:<http_port>.
+    wwwroot: str = ""
+    #: Where login/token.php is forwarded.
+    auth_url: str = "http://127.0.0.1:8001"
+    #: Seconds a call may take before the client gets "the call timed out".
+    call_timeout: float = CALL_DEADLINE_DEFAULT
+    #: none: no debuginfo; normal: debuginfo in errors; developer: also in messages.
+    debug: DebugLevel = "normal"
+    #: Largest request body accepted on function endpoints (bytes).
+    max_body: int = 2 * 1024 * 1024
+    max_form_fields: int = 10000
+    max_form_depth: int = 32
+    #: How long the "does any worker consume this queue" answer is reused (seconds).
+    consumer_check_ttl: float = 1.0
+
+    @property
+    def public_url(self) -> str:
+        return (self.wwwroot or f"http://{self.http_host}:{self.http_port}").rstrip("/")

@@ -1,0 +1,57 @@
+"""Shared fixtures: real Redis and RabbitMQ, isolated per test run by a unique namespace.
+
+Every Redis key and AMQP name a test creates lives under ``wstest-<random>``; the session
+fixture deletes the keys (with SCAN, never KEYS) and the AMQP objects afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from shared.constants import Names
+from shared.store import Store, connect_redis
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    return AMQP_URL
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A fresh namespace per test: tests never see each other's keys or queues."""
+    return f"wstest-{secrets.token_hex(4)}"
+
+
+async def drop_namespace(client: aioredis.Redis, namespace: str) -> None:
+    keys = [k async for k in client.scan_iter(match=f"{namespace}:*", count=500)]
+    for i in range(0, len(keys), 500):
+        await client.delete(*keys[i : i + 500])
+
+
+@pytest.fixture
+async def redis_client(namespace: str) -> AsyncIterator[aioredis.Redis]:
+    client = connect_redis(REDIS_URL)
+    try:
+        yield client
+    finally:
+        await drop_namespace(client, namespace)
+        await client.aclose()
+
+
+@pytest.fixture
+async def store(redis_client: aioredis.Redis, namespace: str) -> Store:
+    return Store(redis_client, Names(namespace))
