@@ -41,9 +41,12 @@ class IssuedToken(msgspec.Struct, frozen=True):
     privatetoken: str | None
 
 
-def _disabled(config: Mapping[str, str], name: str) -> bool:
-    # Absent switches count as on: a site that never set them behaves like a fresh Moodle.
-    return config.get(name, "1").strip() in {"0", "false", ""}
+def _switch(config: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no site setting; absent ones take Moodle's default for a fresh site."""
+    value = config.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
 
 
 class Login:
@@ -64,7 +67,7 @@ class Login:
 
     async def site_check(self) -> None:
         """The checks that precede everything, even ``appsitecheck``."""
-        if _disabled(await self.store.get_config(), "enablewebservices"):
+        if not _switch(await self.store.get_config(), "enablewebservices", default=True):
             raise errors.web_services_disabled()
 
     async def issue(self, request: LoginRequest) -> IssuedToken:
@@ -79,7 +82,7 @@ class Login:
         config = await self.store.get_config()
 
         user = await self._authenticate(username, params["password"])
-        if not _disabled(config, "maintenance_enabled") and not policy.has_capability(
+        if _switch(config, "maintenance_enabled", default=False) and not policy.has_capability(
             user, "moodle/site:maintenanceaccess"
         ):
             raise errors.site_maintenance()
@@ -89,7 +92,9 @@ class Login:
         service = await self.store.get_service_by_shortname(shortname)
         if service is None or not service.enabled:
             raise errors.service_not_available()
-        if service.shortname == MOBILE_SERVICE and _disabled(config, "enablemobilewebservice"):
+        if service.shortname == MOBILE_SERVICE and not _switch(
+            config, "enablemobilewebservice", default=True
+        ):
             raise errors.service_not_available()
         if service.requiredcapability and not policy.has_capability(
             user, service.requiredcapability

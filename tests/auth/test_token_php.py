@@ -419,3 +419,22 @@ async def test_bare_body_without_content_type(client: Client) -> None:
 async def test_other_methods_and_paths_are_plain_http(client: Client) -> None:
     assert (await client.put("/login/token.php")).status == 405
     assert (await client.get("/login/nothing.php")).status == 404
+
+
+async def test_site_without_configuration_uses_defaults(client: Client, store: Store) -> None:
+    await store.redis.delete(store.names.config)
+    assert "token" in await call(client, params=STUDENT)
+
+
+async def test_login_upgrades_hashes_made_with_old_costs(
+    make_client: MakeClient, store: Store
+) -> None:
+    client = await make_client()
+    before = await store.get_user_by_username("student")
+    assert before is not None
+    stronger = await make_client(argon2_time_cost=2)
+    assert "token" in await call(stronger, params=STUDENT)
+    after = await store.get_user_by_username("student")
+    assert after is not None
+    assert after.password != before.password and "t=2" in after.password
+    assert "token" in await call(client, params=STUDENT)  # the new hash still verifies
