@@ -1,0 +1,56 @@
+# The one entry point for installing, running, testing and checking the project.
+# `make help` lists the targets. Everything runs from the repository root.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Written after a successful install; older than any requirements file means "install again".
+STAMP := $(VENV)/.installed
+SOURCES := shared services tests bench
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint format compose-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install the project with its pinned dev dependencies
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed; $(PYTHON) is " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: install ## start Redis/RabbitMQ if needed, then auth, gateway and workers (Ctrl-C stops)
+	scripts/ensure-services.sh
+	$(BIN)/ws-run
+
+# pytest exits 5 when it collected nothing; that must never look like a pass.
+test: install ## run the test suite against real Redis and RabbitMQ (PYTEST_ARGS=... to narrow)
+	scripts/ensure-services.sh
+	rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+# mypy is given only the source folders that hold Python files: it refuses an empty one.
+lint: install ## ruff check, ruff format --check, mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $$(for d in $(SOURCES); do [ -z "$$(find $$d -name '*.py' -print -quit 2>/dev/null)" ] || echo $$d; done)
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+compose-check: install ## validate docker-compose.yml (real `docker compose config` + structure tests)
+	scripts/compose-check.sh
+
+clean: ## remove the virtualenvs, caches and build output (keeps .local/ state)
+	rm -rf $(VENV) .venv-tools .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
