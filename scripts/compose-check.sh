@@ -48,5 +48,39 @@ else
   say "WS_SECRET_KEY is required: OK"
 fi
 
+# The image's build steps, replayed here as processes: the files the Dockerfile copies, into a
+# fresh virtualenv, with the same pip commands (wheels only, as the slim image has no compiler),
+# then every module imported from outside the checkout and the workers' healthcheck run.
+image_dir=$TOOLS/image
+rm -rf "$image_dir"
+mkdir -p "$image_dir/app"
+cp -r requirements.txt pyproject.toml README.md shared services "$image_dir/app/"
+"$PY" -m venv "$image_dir/venv"
+(
+  cd "$image_dir/app"
+  ../venv/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: -r requirements.txt
+  ../venv/bin/pip install --quiet --disable-pip-version-check --no-deps .
+)
+rm -rf "$image_dir/app" # what runs must come from site-packages, as in the image
+(
+  cd "$image_dir"
+  venv/bin/python - <<'PY'
+import importlib, pkgutil
+import services, shared
+names = [
+    m.name
+    for pkg in (services, shared)
+    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+    if not m.name.endswith(".__main__")  # those run the service
+]
+for name in names:
+    importlib.import_module(name)
+assert "site-packages" in services.__file__, services.__file__
+print(f"compose-check: image install imports {len(names)} modules from site-packages")
+PY
+  venv/bin/python -m services.functions --check
+)
+say "image build steps: OK (worker healthcheck passes against REDIS_URL/AMQP_URL)"
+
 # With COMPOSE_BIN set, the structure tests also read the model as the real parser resolves it.
 COMPOSE_BIN=$bin .venv/bin/python -m pytest -q -p no:cacheprovider tests/ops/test_compose.py
