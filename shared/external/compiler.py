@@ -1,0 +1,282 @@
+"""Descriptions compiled once into closures: the fast form of validation and return cleaning.
+
+``compile_parameters(desc)`` and ``compile_returns(desc)`` walk the description tree once and
+return a function that validates a value with no further look at the tree. Semantics are those
+of :func:`~shared.external.interpret.validate_parameters` and
+:func:`~shared.external.interpret.clean_returnvalue` exactly (same results, same errors); the
+closures only add fast paths for values that are already clean (an ``int`` for PARAM_INT, a
+string of allowed characters for PARAM_ALPHANUMEXT, ...) and fall back to the full PARAM rule
+otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from shared.errors import InvalidParameterException, InvalidResponseException, WSError
+from shared.external import constants as c
+from shared.external.cleaners import REJECT, check_param
+from shared.external.interpret import bool_fast_path, php_key, php_keyed, wrap_debuginfo
+from shared.external.model import (
+    Description,
+    ExternalDescription,
+    ExternalFunctionParameters,
+    ExternalMultipleStructure,
+    ExternalSingleStructure,
+    ExternalValue,
+)
+from shared.external.php import PHP_INT_MAX, PHP_INT_MIN, gettype, is_scalar, php_str, print_r
+
+__all__ = ["Validator", "compile_parameters", "compile_returns"]
+
+Validator = Callable[[Any], Any]
+
+_MISSING: Any = object()
+_BAD = "\x00\ufffe\uffff\ud800-\udfff"
+# Strings these types keep unchanged, so validation can return them at once.
+_PLAIN: dict[str, Callable[[str], object]] = {
+    c.PARAM_RAW: re.compile(f"[^{_BAD}]*\\Z").match,
+    c.PARAM_RAW_TRIMMED: re.compile(
+        f"(?![ \\t\\n\\r\\x0b])[^{_BAD}]*(?<![ \\t\\n\\r\\x0b])\\Z"
+    ).match,
+    c.PARAM_TEXT: re.compile(f"[^<{_BAD}]*\\Z").match,
+    c.PARAM_NOTAGS: re.compile(f"[^<{_BAD}]*\\Z").match,
+    c.PARAM_ALPHA: re.compile(r"[a-zA-Z]*\Z").match,
+    c.PARAM_ALPHAEXT: re.compile(r"[a-zA-Z_-]*\Z").match,
+    c.PARAM_ALPHANUM: re.compile(r"[A-Za-z0-9]*\Z").match,
+    c.PARAM_ALPHANUMEXT: re.compile(r"[A-Za-z0-9_-]*\Z").match,
+    c.PARAM_SEQUENCE: re.compile(r"[0-9,]*\Z").match,
+    c.PARAM_SAFEDIR: re.compile(r"[a-zA-Z0-9_-]*\Z").match,
+    c.PARAM_SAFEPATH: re.compile(r"[a-zA-Z0-9/_-]*\Z").match,
+    c.PARAM_FILE: re.compile(f"(?!\\.\\.?\\Z)[^\x00-\x1f\x7f-\x9f&<>\"`|':\\\\/{_BAD}]*\\Z").match,
+}
+# Canonical decimal integers that certainly fit in 64 bits.
+_INT_STRING = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z").match
+
+
+class _Mode(NamedTuple):
+    output: bool
+    developer: bool
+
+    @property
+    def exc(self) -> type[WSError]:
+        return InvalidResponseException if self.output else InvalidParameterException
+
+    def error(self, debuginfo: str) -> WSError:
+        if self.output:
+            return InvalidResponseException(debuginfo, developer=self.developer)
+        return InvalidParameterException(debuginfo, developer=self.developer)
+
+
+def _compile_value_slow(desc: ExternalValue, mode: _Mode) -> Validator:
+    ptype, allownull, error = desc.type, desc.allownull, mode.error
+    is_bool = ptype == c.PARAM_BOOL
+    output = mode.output
+
+    def slow(value: Any) -> Any:
+        if value is None and allownull:
+            return None
+        if not is_scalar(value):
+            raise error("Scalar type expected, array or object received.")
+        if is_bool and bool_fast_path(value):
+            return bool(value)
+        if value is not None:
+            cleaned = check_param(value, ptype)
+            if cleaned is not REJECT:
+                return cleaned
+        if output:
+            raise error(
+                f'Invalid external api response: the value is "{php_str(value)}" of PHP type '
+                f'"{gettype(value)}", the server was expecting "{ptype}" type'
+            )
+        raise error(
+            f'Invalid external api parameter: the value is "{php_str(value)}", '
+            f'the server was expecting "{ptype}" type'
+        )
+
+    return slow
+
+
+def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
+    slow = _compile_value_slow(desc, mode)
+    ptype = desc.type
+    if ptype == c.PARAM_INT:
+
+        def int_value(value: Any) -> Any:
+            kind = type(value)
+            if kind is int:
+                if PHP_INT_MIN <= value <= PHP_INT_MAX:
+                    return value
+            elif kind is str and _INT_STRING(value):
+                return int(value)
+            return slow(value)
+
+        return int_value
+    if ptype == c.PARAM_FLOAT:
+
+        def float_value(value: Any) -> Any:
+            kind = type(value)
+            if kind is float:
+                return value
+            if kind is int and PHP_INT_MIN <= value <= PHP_INT_MAX:
+                return float(value)
+            return slow(value)
+
+        return float_value
+    if ptype == c.PARAM_BOOL:
+
+        def bool_value(value: Any) -> Any:
+            if value is True or value is False:
+                return value
+            return slow(value)
+
+        return bool_value
+    plain = _PLAIN.get(ptype)
+    if plain is None:
+        return slow
+    if ptype == c.PARAM_RAW:
+
+        def raw_value(value: Any) -> Any:
+            kind = type(value)
+            if kind is str:
+                if plain(value):
+                    return value
+            elif kind is int or kind is float or kind is bool:
+                return value  # RAW keeps the type, and no number is changed by fix_utf8
+            return slow(value)
+
+        return raw_value
+
+    def plain_value(value: Any) -> Any:
+        if type(value) is str and plain(value):
+            return value
+        return slow(value)
+
+    return plain_value
+
+
+def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
+    output, error, exc = mode.output, mode.error, mode.exc
+    entries = tuple(
+        (
+            key,
+            _compile(sub, mode),
+            sub.required,
+            # Output fills in defaults of scalars only; input of everything.
+            sub.required == c.VALUE_DEFAULT and (not output or isinstance(sub, ExternalValue)),
+            sub.default,
+        )
+        for key, sub in desc.keys.items()
+    )
+    allownull = desc.allownull
+    keep_dict = isinstance(desc, ExternalFunctionParameters)
+    if output:
+        missing_text = "Error in response - Missing following required key in a single structure: "
+        bad_text = "Only arrays/objects accepted. The bad value is: '"
+    else:
+        missing_text = "Missing required key in single structure: "
+        bad_text = "Only arrays accepted. The bad value is: '"
+
+    def run(source: dict[Any, Any], check_keys: bool) -> Any:
+        result: dict[str, Any] = {}
+        found = 0
+        for key, validate, required, use_default, default in entries:
+            item = source.get(key, _MISSING)
+            if item is _MISSING:
+                if check_keys:
+                    # PHP would have matched integer keys to their string forms.
+                    if any(type(name) is not str for name in source):
+                        return run(php_keyed(source), False)
+                    check_keys = False
+                if required == c.VALUE_REQUIRED:
+                    raise error(missing_text + key)
+                if not use_default:
+                    continue
+                item = default
+            else:
+                found += 1
+            try:
+                result[key] = validate(item)
+            except exc as inner:
+                raise error(wrap_debuginfo(key, inner)) from None
+        if not output and found != len(source):
+            if check_keys and any(type(name) is not str for name in source):
+                return run(php_keyed(source), False)
+            unexpected = ", ".join(php_key(name) for name in source if name not in desc.keys)
+            raise error(f"Unexpected keys ({unexpected}) detected in parameter array.")
+        if result or keep_dict:
+            return result
+        return []  # an empty PHP array: JSON "[]"
+
+    def single(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return run(value, True)
+        if value is None and allownull:
+            return None
+        if isinstance(value, dict):
+            return run(value, True)
+        if isinstance(value, list | tuple) or (output and not is_scalar(value)):
+            return run(php_keyed(value), False)
+        raise error(f"{bad_text}{print_r(value)}'")
+
+    return single
+
+
+def _compile_multiple(desc: ExternalMultipleStructure, mode: _Mode) -> Validator:
+    validate = _compile(desc.content, mode)
+    allownull, error = desc.allownull, mode.error
+
+    def multiple(value: Any) -> Any:
+        if type(value) is list:
+            return [validate(item) for item in value]
+        if value is None and allownull:
+            return None
+        if isinstance(value, dict):
+            return [validate(item) for item in value.values()]
+        if isinstance(value, list | tuple):
+            return [validate(item) for item in value]
+        raise error(f"Only arrays accepted. The bad value is: '{print_r(value)}'")
+
+    return multiple
+
+
+def _compile(desc: ExternalDescription, mode: _Mode) -> Validator:
+    if isinstance(desc, ExternalValue):
+        return _compile_value(desc, mode)
+    if isinstance(desc, ExternalSingleStructure):
+        return _compile_single(desc, mode)
+    if isinstance(desc, ExternalMultipleStructure):
+        return _compile_multiple(desc, mode)
+    # Reached only by foreign subclasses of ExternalDescription, as in Moodle.
+    text = (
+        "Invalid external api response description"
+        if mode.output
+        else ("Invalid external api description")
+    )
+
+    def invalid(value: Any) -> Any:
+        raise mode.error(text)
+
+    return invalid
+
+
+def compile_parameters(description: Description, *, developer: bool = False) -> Validator:
+    """Compile a parameters description into ``validate(params) -> cleaned``.
+
+    The validator raises :class:`InvalidParameterException` exactly as ``validate_parameters``.
+    """
+    return _compile(description, _Mode(output=False, developer=developer))
+
+
+def compile_returns(description: Description | None, *, developer: bool = False) -> Validator:
+    """Compile a returns description into ``clean(value) -> cleaned``.
+
+    ``None`` (a void function) compiles to a function that always returns ``None``. The cleaner
+    raises :class:`InvalidResponseException` exactly as ``clean_returnvalue``.
+    """
+    if description is None:
+        return lambda value: None
+    return _compile(description, _Mode(output=True, developer=developer))
