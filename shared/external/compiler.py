@@ -81,7 +81,7 @@ def _compile_value_slow(desc: ExternalValue, mode: _Mode) -> Validator:
         if not is_scalar(value):
             raise error("Scalar type expected, array or object received.")
         if is_bool and bool_fast_path(value):
-            return bool(value)
+            return value in (True, 1, "1")
         if value is not None:
             cleaned = check_param(value, ptype)
             if cleaned is not REJECT:

@@ -40,7 +40,10 @@ __all__ = [
 
 
 def bool_fast_path(value: Any) -> bool:
-    """PARAM_BOOL values returned as real booleans without validation."""
+    """PARAM_BOOL values returned as real booleans without validation.
+
+    For these, PHP's ``(bool)`` is true exactly for ``True``, ``1`` and ``"1"``.
+    """
     if value is True or value is False:
         return True
     kind = type(value)
@@ -85,7 +88,7 @@ def validate_parameters(description: Description, params: Any, *, developer: boo
         if not is_scalar(params):
             raise fail("Scalar type expected, array or object received.")
         if description.type == c.PARAM_BOOL and bool_fast_path(params):
-            return bool(params)
+            return params in (True, 1, "1")
         debuginfo = (
             f'Invalid external api parameter: the value is "{php_str(params)}", '
             f'the server was expecting "{description.type}" type'
@@ -141,7 +144,7 @@ def clean_returnvalue(description: Description, response: Any, *, developer: boo
         if not is_scalar(response):
             raise fail("Scalar type expected, array or object received.")
         if description.type == c.PARAM_BOOL and bool_fast_path(response):
-            return bool(response)
+            return response in (True, 1, "1")
         debuginfo = (
             f'Invalid external api response: the value is "{php_str(response)}" of PHP type '
             f'"{gettype(response)}", the server was expecting "{description.type}" type'

@@ -6,7 +6,8 @@ below restate what those accept for the options Moodle passes:
 * URL: optional ``http``/``https``/``ftp`` scheme; no user or password; an optional address
   that is a dotted IPv4 or a domain with at least one dot and a TLD starting with a letter
   (so ``http://localhost/`` is invalid, as in Moodle); optional port after an address; a path
-  of ``/``-segments of RFC 2396 ``pchar``; optional query and fragment. A scheme-less,
+  of non-empty ``/``-segments of RFC 2396 ``pchar`` with an optional final ``/``; optional
+  query and fragment. A scheme-less,
   address-less value must therefore be a root-relative path (``/a/b``).
 * LOCALURL: a valid URL that equals the site's wwwroot, starts with ``wwwroot/``, is
   root-relative, or is a relative path with nothing but path/query/fragment characters and no
@@ -34,7 +35,7 @@ _UNRESERVED = r"[a-z0-9\-_.!~*'()]"
 _ESCAPED = r"%[0-9a-f]{2}"
 _PCHAR = rf"(?:{_UNRESERVED}|{_ESCAPED}|[:@&=+$,;])"
 _URIC = rf"(?:{_UNRESERVED}|{_ESCAPED}|[;/?:@&=+$,])"
-_PATH = rf"(?:/{_PCHAR}*)*"
+_PATH = rf"(?:/{_PCHAR}+)*/?"
 _QUERY = rf"(?:\?{_URIC}*)?"
 _FRAGMENT = rf"(?:\#{_URIC}*)?"
 
@@ -44,7 +45,7 @@ _URL = re.compile(
     rf"^(?:(?:https?|ftp)://)?(?:(?:{_IPV4}|{_DOMAIN})(?::[0-9]{{1,5}})?)?{_PATH}{_QUERY}{_FRAGMENT}$",
     re.IGNORECASE,
 )
-_RELATIVE = re.compile(rf"^(?:/{_PCHAR}*)+{_QUERY}{_FRAGMENT}$", re.IGNORECASE)
+_RELATIVE = re.compile(rf"^(?:/{_PCHAR}+)+/?{_QUERY}{_FRAGMENT}$", re.IGNORECASE)
 _JAVASCRIPT = re.compile("javascript:", re.IGNORECASE)
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
