@@ -129,6 +129,8 @@ ensure_redis() {
   if ! command -v redis-server >/dev/null; then
     install_packages redis-server || die "Redis does not answer at $host:$port, redis-server is not installed, and it cannot be installed from here (needs root and apt-get)." \
       "sudo apt-get install redis-server (macOS: brew install redis), or set REDIS_URL to a Redis that runs."
+    # The package's own service may have started with the install.
+    redis_answers "$host" "$port" && return 0
   fi
   local bind=$host dir="$STATE_DIR/redis-$port"
   [[ $host == localhost ]] && bind=127.0.0.1
@@ -170,8 +172,14 @@ ensure_rabbitmq() {
     install_packages rabbitmq-server || die "RabbitMQ does not answer at $host:$port, rabbitmq-server is not installed, and it cannot be installed from here (needs root and apt-get)." \
       "sudo apt-get install rabbitmq-server (macOS: brew install rabbitmq), or set AMQP_URL to a broker that runs."
   fi
-  say "starting rabbitmq-server (log in /var/log/rabbitmq/)"
-  rabbitmq-server -detached >&2 || die "rabbitmq-server -detached failed; see /var/log/rabbitmq/"
+  # A node may already be up but still booting (or started by the package's install): then
+  # starting a second one would fail, and waiting is all there is to do.
+  if command -v rabbitmq-diagnostics >/dev/null && rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+    say "a RabbitMQ node is running but not answering on $host:$port yet: waiting"
+  else
+    say "starting rabbitmq-server (log in /var/log/rabbitmq/)"
+    rabbitmq-server -detached >&2 || die "rabbitmq-server -detached failed; see /var/log/rabbitmq/"
+  fi
   wait_until "RabbitMQ at $host:$port" amqp_answers "$host" "$port" ||
     die "rabbitmq-server was started but $host:$port did not answer within ${WAIT_SECS}s; see /var/log/rabbitmq/"
   # The listener opens before every boot step has run; await_startup waits for the rest.
