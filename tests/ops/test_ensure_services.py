@@ -6,11 +6,13 @@ Only loopback addresses are used: an unreachable service is a closed local port,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,3 +125,69 @@ def test_starts_a_local_redis_that_does_not_answer(tmp_path: Path, amqp_url: str
     finally:
         if pidfile.exists():
             os.kill(int(pidfile.read_text()), signal.SIGTERM)
+
+
+def can_make_network_namespaces() -> bool:
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@pytest.mark.skipif(
+    not can_make_network_namespaces() or shutil.which("rabbitmq-server") is None,
+    reason="needs root, iproute2 and rabbitmq-server",
+)
+def test_starts_both_services_where_none_runs() -> None:
+    """The full start path, in a network namespace of its own: its loopback has no Redis and
+    no broker, so the script starts both there, leaving this machine's services untouched
+    (the broker gets its own data, log and pid locations)."""
+    netns = f"wsops-{os.getpid()}"
+    base = Path(tempfile.mkdtemp(prefix="wsops-"))
+    base.chmod(0o755)  # the broker runs as the rabbitmq user
+    for name in ("mnesia", "log"):
+        (base / name).mkdir()
+        shutil.chown(base / name, "rabbitmq", "rabbitmq")
+    env = {
+        "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(base / "log"),
+        "RABBITMQ_PID_FILE": str(base / "mnesia" / "pid"),
+        "WS_STATE_DIR": str(base / "state"),
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
+    }
+    in_netns = ["ip", "netns", "exec", netns]
+    subprocess.run(["ip", "netns", "add", netns], check=True, timeout=10)
+    try:
+        subprocess.run([*in_netns, "ip", "link", "set", "lo", "up"], check=True, timeout=10)
+        result = subprocess.run(
+            [*in_netns, "env", *(f"{k}={v}" for k, v in env.items()), str(SCRIPT)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "starting redis-server on 127.0.0.1:6379" in result.stderr
+        assert "starting rabbitmq-server" in result.stderr
+        assert "RabbitMQ at 127.0.0.1:5672 answers" in result.stderr
+        again = subprocess.run(
+            [*in_netns, "env", *(f"{k}={v}" for k, v in env.items()), str(SCRIPT)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (again.returncode, again.stderr) == (0, "")
+    finally:
+        subprocess.run(
+            [*in_netns, "rabbitmqctl", "-q", "stop"], capture_output=True, timeout=60, check=False
+        )
+        # Whatever still runs in the namespace was started by this test (redis, epmd).
+        pids = subprocess.run(
+            ["ip", "netns", "pids", netns], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
+        subprocess.run(["ip", "netns", "del", netns], check=False, timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
