@@ -83,6 +83,12 @@ amqp_answers() {
   [[ ${reply//[[:space:]]/} == 010000 ]]
 }
 
+# TLS (rediss://, amqps://) cannot be spoken from bash: an accepted connection has to do.
+port_open() {
+  # shellcheck disable=SC2016  # $0/$1 are expanded by the inner bash
+  timeout "$PROBE_SECS" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+}
+
 # Install Debian packages for missing binaries, only when that is possible without asking.
 install_packages() {
   local missing=("$@")
@@ -115,6 +121,11 @@ ensure_redis() {
   parsed=$(parse_url "$REDIS_URL" 6379) || die "REDIS_URL is not usable: $REDIS_URL"
   read -r scheme host port <<<"$parsed"
   [[ $scheme == redis || $scheme == rediss ]] || die "REDIS_URL must be redis:// or rediss://, got $REDIS_URL"
+  if [[ $scheme == rediss ]]; then
+    port_open "$host" "$port" && return 0
+    die "nothing accepts connections at $host:$port (REDIS_URL, TLS); a TLS Redis is never started here." \
+      "start it, or set REDIS_URL to a Redis that runs."
+  fi
   if redis_answers "$host" "$port"; then
     return 0
   fi
@@ -151,6 +162,11 @@ ensure_rabbitmq() {
   parsed=$(parse_url "$AMQP_URL" "$default_port") || die "AMQP_URL is not usable: $AMQP_URL"
   read -r scheme host port <<<"$parsed"
   [[ $scheme == amqp || $scheme == amqps ]] || die "AMQP_URL must be amqp:// or amqps://, got $AMQP_URL"
+  if [[ $scheme == amqps ]]; then
+    port_open "$host" "$port" && return 0
+    die "nothing accepts connections at $host:$port (AMQP_URL, TLS); a TLS broker is never started here." \
+      "start it, or set AMQP_URL to a broker that runs."
+  fi
   if amqp_answers "$host" "$port"; then
     return 0
   fi

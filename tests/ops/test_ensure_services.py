@@ -191,3 +191,13 @@ def test_starts_both_services_where_none_runs() -> None:
                 os.kill(int(pid), signal.SIGTERM)
         subprocess.run(["ip", "netns", "del", netns], check=False, timeout=10)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_tls_urls_are_checked_by_connecting_only(redis_url: str) -> None:
+    open_port = urlsplit(redis_url).port or 6379
+    ok, _ = ensure(REDIS_URL=f"rediss://127.0.0.1:{open_port}/0", WS_NO_AUTOSTART="1")
+    assert ok.returncode == 0, ok.stderr
+    closed = free_port()
+    result, _ = ensure(REDIS_URL=f"rediss://127.0.0.1:{closed}/0")
+    assert result.returncode == 1
+    assert "a TLS Redis is never started here" in result.stderr
