@@ -54,6 +54,7 @@ _PLAIN: dict[str, Callable[[str], object]] = {
 }
 # Canonical decimal integers that certainly fit in 64 bits.
 _INT_STRING = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z").match
+_INT_KEY = re.compile(r"(?:0|-?[1-9][0-9]*)\Z").match
 
 
 class _Mode(NamedTuple):
@@ -172,6 +173,9 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
     )
     allownull = desc.allownull
     keep_dict = isinstance(desc, ExternalFunctionParameters)
+    # PHP stores integer-like keys as integers, so a non-string key (0, True) can only match a
+    # described key that looks like an integer; without such keys the check is skipped.
+    int_like = any(_INT_KEY(key) for key in desc.keys)
     if output:
         missing_text = "Error in response - Missing following required key in a single structure: "
         bad_text = "Only arrays/objects accepted. The bad value is: '"
@@ -213,11 +217,11 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
     def single(value: Any) -> Any:
         kind = type(value)
         if kind is dict:
-            return run(value, True)
+            return run(value, int_like)
         if value is None and allownull:
             return None
         if isinstance(value, dict):
-            return run(value, True)
+            return run(value, int_like)
         if isinstance(value, list | tuple) or (output and not is_scalar(value)):
             return run(php_keyed(value), False)
         raise error(f"{bad_text}{print_r(value)}'")
