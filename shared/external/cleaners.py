@@ -222,6 +222,8 @@ def _clean_base64(value: Any) -> str:
     if not _BASE64_CHARS.match(php_trim(text)):
         return ""
     lines = [line for line in _BASE64_SPLIT.split(text) if line]
+    if not lines:
+        return ""
     if any(len(line) != 64 for line in lines[:-1]) or len(lines[-1]) > 64:
         return ""  # every line but the last has exactly 64 characters
     return "\n".join(lines)

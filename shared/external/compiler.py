@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from shared.errors import InvalidParameterException, InvalidResponseException, WSError
 from shared.external import constants as c
-from shared.external.cleaners import REJECT, check_param
+from shared.external.cleaners import CLEANERS, REJECT, check_param
 from shared.external.interpret import bool_fast_path, php_key, php_keyed, wrap_debuginfo
 from shared.external.model import (
     Description,
@@ -52,6 +52,10 @@ _PLAIN: dict[str, Callable[[str], object]] = {
     c.PARAM_SAFEPATH: re.compile(r"[a-zA-Z0-9/_-]*\Z").match,
     c.PARAM_FILE: re.compile(f"(?!\\.\\.?\\Z)[^\x00-\x1f\x7f-\x9f&<>\"`|':\\\\/{_BAD}]*\\Z").match,
 }
+# Types whose cleaner may return something other than a string for a string.
+_NON_STRING_RESULTS = frozenset(
+    {c.PARAM_INT, c.PARAM_FLOAT, c.PARAM_BOOL, c.PARAM_PERMISSION, c.PARAM_LOCALISEDFLOAT}
+)
 # Canonical decimal integers that certainly fit in 64 bits.
 _INT_STRING = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z").match
 _INT_KEY = re.compile(r"(?:0|-?[1-9][0-9]*)\Z").match
@@ -136,7 +140,18 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
         return bool_value
     plain = _PLAIN.get(ptype)
     if plain is None:
-        return slow
+        if ptype in _NON_STRING_RESULTS:
+            return slow
+        cleaner = CLEANERS[ptype]
+
+        def string_value(value: Any) -> Any:
+            # For a string whose cleaning gives the same string, "unchanged after cleaning"
+            # holds; skip the generic checks. Everything else takes the full path.
+            if type(value) is str and cleaner(value) == value:
+                return value
+            return slow(value)
+
+        return string_value
     if ptype == c.PARAM_RAW:
 
         def raw_value(value: Any) -> Any:

@@ -224,6 +224,7 @@ def test_aliases_have_the_target_values() -> None:
         ("permission", 5, 0),
         ("component", "mod_for_um", ""),
         ("base64", "QU JD", ""),
+        ("base64", "\x0c", ""),
         ("host", "a b.com", "ab.com"),
         ("raw", "a\x00b\ufffe", "ab"),
     ],
