@@ -129,11 +129,16 @@ def validate_parameters(description: Description, params: Any, *, developer: boo
     raise fail("Invalid external api description")
 
 
-def clean_returnvalue(description: Description, response: Any, *, developer: bool = False) -> Any:
+def clean_returnvalue(
+    description: Description | None, response: Any, *, developer: bool = False
+) -> Any:
     """Validate and clean a function's return value; raises :class:`InvalidResponseException`.
 
-    Unknown keys are dropped; single structures also accept objects (their public fields).
+    Unknown keys are dropped; single structures also accept objects (their public fields). A
+    ``None`` description (a void function) gives ``None`` whatever the function returned.
     """
+    if description is None:
+        return None
 
     def fail(debuginfo: str) -> InvalidResponseException:
         return InvalidResponseException(debuginfo, developer=developer)

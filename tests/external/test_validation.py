@@ -21,6 +21,7 @@ from shared.external import (
     ExternalSingleStructure,
     ExternalValue,
     ExternalWarnings,
+    clean_returnvalue,
     compile_returns,
 )
 from tests.external.conftest import MODES, clean_all, validate_all
@@ -303,3 +304,4 @@ class TestOutput:
 
 def test_void_returns() -> None:
     assert compile_returns(None)({"anything": 1}) is None
+    assert clean_returnvalue(None, {"anything": 1}) is None
