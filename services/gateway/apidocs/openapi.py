@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from services.gateway.apidocs.schema import description_schema
 from services.gateway.apidocs.structure import VALUE_REQUIRED, keys_of, required_mode
@@ -75,21 +76,25 @@ def build_openapi(
 ) -> dict[str, Any]:
     """Build the OpenAPI 3.1 document describing ``functions`` as served at ``wwwroot``."""
     ordered = sorted(functions, key=lambda f: f.name)
+    bases = _schema_bases(ordered)
     schemas: dict[str, Any] = _shared_schemas()
     for fn in ordered:
-        schemas[_params_name(fn.name)] = description_schema(fn.parameters, "request")
-        schemas[_returns_name(fn.name)] = (
+        schemas[bases[fn.name] + ".parameters"] = description_schema(fn.parameters, "request")
+        schemas[bases[fn.name] + ".returns"] = (
             description_schema(fn.returns, "response")
             if fn.returns is not None
             else {"type": "null", "description": "This function returns nothing."}
         )
     paths: dict[str, Any] = {
-        REST_PATH: _rest_path(ordered),
+        REST_PATH: _rest_path(ordered, [bases[fn.name] + ".returns" for fn in ordered]),
         LOGIN_PATH: _token_path(),
     }
     errors = _error_responses()
     for fn in ordered:
-        paths[API_PREFIX + fn.name] = {"post": _api_operation(fn, list(errors))}
+        # Quoted so that odd names cannot form path templates ({x}) or extra segments.
+        paths[API_PREFIX + quote(fn.name, safe="")] = {
+            "post": _api_operation(fn, bases[fn.name], list(errors))
+        }
     components: dict[str, Any] = {
         "schemas": schemas,
         "responses": errors,
@@ -122,12 +127,19 @@ def _ref(name: str, section: str = "schemas") -> dict[str, str]:
     return {"$ref": f"#/components/{section}/{name}"}
 
 
-def _params_name(function: str) -> str:
-    return _SAFE_NAME.sub("_", function) + ".parameters"
-
-
-def _returns_name(function: str) -> str:
-    return _SAFE_NAME.sub("_", function) + ".returns"
+def _schema_bases(functions: Sequence[FunctionInfo]) -> dict[str, str]:
+    """Component-name prefix per function: its name, made safe and unique."""
+    bases: dict[str, str] = {}
+    used: set[str] = set()
+    for fn in functions:
+        base = candidate = _SAFE_NAME.sub("_", fn.name)
+        n = 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}_{n}"
+        used.add(candidate)
+        bases[fn.name] = candidate
+    return bases
 
 
 def _shared_schemas() -> dict[str, Any]:
@@ -202,7 +214,7 @@ def _rest_fields(functions: Sequence[FunctionInfo]) -> dict[str, dict[str, Any]]
     return fields
 
 
-def _rest_path(functions: Sequence[FunctionInfo]) -> dict[str, Any]:
+def _rest_path(functions: Sequence[FunctionInfo], returns: list[str]) -> dict[str, Any]:
     fields = _rest_fields(functions)
     query = [
         _query(name, {k: v for k, v in schema.items() if k != "description"}, schema["description"])
@@ -216,7 +228,7 @@ def _rest_path(functions: Sequence[FunctionInfo]) -> dict[str, Any]:
         "style": "form",
         "explode": True,
     }
-    results = [_ref(_returns_name(fn.name)) for fn in functions]
+    results = [_ref(name) for name in returns]
     responses = {
         "200": {
             "description": "The function's result, or a Moodle exception (errors are HTTP 200).",
@@ -337,7 +349,7 @@ def _summary(description: str, name: str) -> str:
     return first if len(first) <= 120 else first[:117].rstrip() + "..."
 
 
-def _api_operation(fn: FunctionInfo, error_responses: list[str]) -> dict[str, Any]:
+def _api_operation(fn: FunctionInfo, base: str, error_responses: list[str]) -> dict[str, Any]:
     params_required = any(
         required_mode(sub) == VALUE_REQUIRED for sub in keys_of(fn.parameters).values()
     )
@@ -357,12 +369,12 @@ def _api_operation(fn: FunctionInfo, error_responses: list[str]) -> dict[str, An
         "security": [{"bearerToken": []}],
         "requestBody": {
             "required": params_required,
-            "content": {"application/json": {"schema": _ref(_params_name(fn.name))}},
+            "content": {"application/json": {"schema": _ref(base + ".parameters")}},
         },
         "responses": {
             "200": {
                 "description": "The cleaned return value.",
-                "content": {"application/json": {"schema": _ref(_returns_name(fn.name))}},
+                "content": {"application/json": {"schema": _ref(base + ".returns")}},
             },
             **errors,
         },
