@@ -26,6 +26,18 @@ _token_dec = msgspec.json.Decoder(TokenRecord)
 _authuser_dec = msgspec.json.Decoder(AuthorisedUser)
 
 
+#: Claims a unique name and writes the record in one step, so nobody can see the name taken
+#: but its record missing. KEYS: index hash, record key, listing zset, [set to fill];
+#: ARGV: name, id, record JSON, [members...]. Returns 0 if the name was taken.
+_CREATE_UNIQUE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
+if #ARGV > 3 then redis.call('SADD', KEYS[4], unpack(ARGV, 4)) end
+return 1
+"""
+
+
 class Conflict(Exception):
     """A unique name (username, service shortname) is already taken."""
 
@@ -45,23 +57,22 @@ class Store:
     def __init__(self, redis: aioredis.Redis, names: Names) -> None:
         self.redis = redis
         self.names = names
+        self._create_unique = redis.register_script(_CREATE_UNIQUE)
 
     async def next_id(self, kind: str) -> int:
         return int(await self.redis.hincrby(self.names.ids, kind, 1))
 
     # --- users ---------------------------------------------------------------------------------
     async def create_user(self, user: UserRecord) -> UserRecord:
-        """Insert ``user`` (its ``id`` is assigned here); raise :class:`Conflict` on a taken name."""
+        """Insert ``user``, assigning its ``id``; :class:`Conflict` if the name is taken."""
         user.id = await self.next_id("user")
         now = int(time.time())
         user.timecreated = user.timecreated or now
         user.timemodified = now
-        if not await self.redis.hsetnx(self.names.usernames, user.username, user.id):
+        keys = [self.names.usernames, self.names.user(user.id), self.names.users]
+        args = [user.username, user.id, _json.encode(user)]
+        if not await self._create_unique(keys=keys, args=args):
             raise Conflict(f"username {user.username!r} already exists")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.names.user(user.id), _json.encode(user))
-            pipe.zadd(self.names.users, {str(user.id): user.id})
-            await pipe.execute()
         return user
 
     async def get_user(self, userid: int) -> UserRecord | None:
@@ -91,8 +102,9 @@ class Store:
         now = int(time.time())
         service.timecreated = service.timecreated or now
         service.timemodified = now
-        if not await self.redis.hsetnx(self.names.service_shortnames, service.shortname,
-                                       service.id):
+        if not await self.redis.hsetnx(
+            self.names.service_shortnames, service.shortname, service.id
+        ):
             raise Conflict(f"service {service.shortname!r} already exists")
         fns = list(functions)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -166,8 +178,9 @@ class Store:
 
     async def set_authorised_user(self, serviceid: int, auth: AuthorisedUser) -> None:
         auth.timecreated = auth.timecreated or int(time.time())
-        await self.redis.hset(self.names.service_users(serviceid), str(auth.userid),
-                              _json.encode(auth))
+        await self.redis.hset(
+            self.names.service_users(serviceid), str(auth.userid), _json.encode(auth)
+        )
         await self.invalidate("service", serviceid)
 
     async def get_authorised_user(self, serviceid: int, userid: int) -> AuthorisedUser | None:

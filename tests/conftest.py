@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
 from shared.constants import Names
 from shared.store import Store, connect_redis
+from tests.e2e.stack import Stack, start_stack, stop_stack
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -55,3 +58,24 @@ async def redis_client(namespace: str) -> AsyncIterator[aioredis.Redis]:
 @pytest.fixture
 async def store(redis_client: aioredis.Redis, namespace: str) -> Store:
     return Store(redis_client, Names(namespace))
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """One full stack (auth, gateway, two workers) shared by the end-to-end tests."""
+    running = await start_stack(
+        Path(tmp_path_factory.mktemp("stack")),
+        # The plugin guide's worked example runs beside the core plugin.
+        WS_PLUGINS="services.functions.plugins.core,examples.local_greetings",
+        TEST_EXTRA_COMPONENTS="local_greetings",
+    )
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

@@ -104,7 +104,7 @@ class Plugin:
         returns: Description | None,
         description: str = "",
         name: str | None = None,
-        type: Literal["read", "write"] = "read",  # noqa: A002  (Moodle's key name)
+        type: Literal["read", "write"] = "read",
         ajax: bool = False,
         loginrequired: bool = True,
         readonlysession: bool = False,

@@ -43,7 +43,9 @@ def load_plugins(modules: Iterable[str]) -> list[Plugin]:
     return found
 
 
-def select_functions(plugins: Iterable[Plugin], components: Iterable[str] = ()) -> dict[str, FunctionDef]:
+def select_functions(
+    plugins: Iterable[Plugin], components: Iterable[str] = ()
+) -> dict[str, FunctionDef]:
     """All functions of the given plugins, limited to ``components`` when any are named."""
     wanted = {c.strip() for c in components if c.strip()}
     functions: dict[str, FunctionDef] = {}
@@ -57,7 +59,9 @@ def select_functions(plugins: Iterable[Plugin], components: Iterable[str] = ()) 
     return functions
 
 
-async def sync_catalog(store: Store, plugins: Iterable[Plugin], functions: dict[str, FunctionDef]) -> None:
+async def sync_catalog(
+    store: Store, plugins: Iterable[Plugin], functions: dict[str, FunctionDef]
+) -> None:
     """Publish function descriptions and apply Moodle's service discovery rules.
 
     Built-in services declared by plugins are created when missing; each function is added to the

@@ -98,9 +98,7 @@ class Worker:
         self._consumers.clear()
         if self._inflight:
             log.info("draining %d in-flight calls", len(self._inflight))
-            _done, pending = await asyncio.wait(
-                self._inflight, timeout=self.settings.drain_seconds
-            )
+            _done, pending = await asyncio.wait(self._inflight, timeout=self.settings.drain_seconds)
             for task in pending:
                 task.cancel()
         if self._connection is not None:
@@ -147,8 +145,11 @@ class Worker:
         if fdef is None:
             return CallReply(
                 request.call_id,
-                error=ErrorInfo("dml_missing_record_exception", "invalidrecord",
-                                "Can't find data record in database table external_functions."),
+                error=ErrorInfo(
+                    "dml_missing_record_exception",
+                    "invalidrecord",
+                    "Can't find data record in database table external_functions.",
+                ),
             )
         ctx = CallContext(
             caller=request.caller,
@@ -165,8 +166,9 @@ class Worker:
                 fdef.implementation(ctx, **request.args), timeout=remaining
             )
         except WSError as exc:
-            return CallReply(request.call_id, error=exc.info(),
-                             worker_time=time.perf_counter() - started)
+            return CallReply(
+                request.call_id, error=exc.info(), worker_time=time.perf_counter() - started
+            )
         except TimeoutError:
             log.warning("%s exceeded its deadline", request.function)
             return CallReply(
@@ -175,6 +177,7 @@ class Worker:
             )
         except Exception:
             log.exception("function %s failed (call %s)", request.function, request.call_id)
-            return CallReply(request.call_id, error=UNEXPECTED,
-                             worker_time=time.perf_counter() - started)
+            return CallReply(
+                request.call_id, error=UNEXPECTED, worker_time=time.perf_counter() - started
+            )
         return CallReply(request.call_id, result=result, worker_time=time.perf_counter() - started)

@@ -91,13 +91,10 @@ async def authenticate_token(
             f"Refused web service access for unconfirmed username: {user.username}",
         )
     if user.suspended:
-        raise AccessException(
-            f"Refused web service access for suspended username: {user.username}"
-        )
+        raise AccessException(f"Refused web service access for suspended username: {user.username}")
     if user.auth == "nologin":
         raise AccessException(
-            "Refused web service access for nologin authentication username: "
-            f"{user.username}"
+            f"Refused web service access for nologin authentication username: {user.username}"
         )
     service = await store.get_service(record.serviceid)
     return Identity(record, user, service)
@@ -122,8 +119,7 @@ async def check_function_access(
         raise function_not_allowed(name)
     if not await store.service_has_function(service.id, name):
         raise function_not_allowed(name)
-    if service.requiredcapability and not has_capability(identity.user,
-                                                         service.requiredcapability):
+    if service.requiredcapability and not has_capability(identity.user, service.requiredcapability):
         raise function_not_allowed(name)
     if service.restrictedusers:
         authorised = await store.get_authorised_user(service.id, identity.user.id)

@@ -7,6 +7,7 @@ import logging
 import aiohttp
 import msgspec
 from aiohttp import web
+from yarl import URL
 
 from services.gateway.state import GatewayState
 
@@ -41,18 +42,24 @@ async def forward_to_auth(request: web.Request) -> web.StreamResponse:
         return _token_php_error("invalidparameter", "Request body too large")
     headers = {
         "X-Forwarded-For": request.remote or "",
-        "X-Forwarded-Proto": request.headers.get("X-Forwarded-Proto", request.scheme),
+        # Our own view of the scheme, never the client's claim: a forged "https" would earn a
+        # private token over plain HTTP.
+        "X-Forwarded-Proto": request.scheme,
         "X-Forwarded-Host": request.host,
         "X-Request-Id": request.get("request_id", ""),
     }
     if request.content_type and body:
         headers["Content-Type"] = request.headers.get("Content-Type", request.content_type)
-    url = f"{state.settings.auth_url}/login/token.php"
+    # The query goes through byte for byte: re-quoting would turn "%21" into "%2521".
+    query = request.rel_url.raw_query_string
+    url = URL(
+        f"{state.settings.auth_url}/login/token.php" + (f"?{query}" if query else ""),
+        encoded=True,
+    )
     try:
         async with state.http.request(
             request.method,
             url,
-            params=request.rel_url.raw_query_string or None,
             data=body,
             headers=headers,
             allow_redirects=False,

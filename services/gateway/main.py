@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from shared.aio import new_event_loop
 from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
 
@@ -21,16 +22,6 @@ def main() -> int:
         print(f"ws-gateway: {exc}", file=sys.stderr)
         return 2
     configure_logging("gateway", settings.debug)
-    loop_factory = None
-    try:
-        import uvloop
-
-        loop_factory = uvloop.new_event_loop
-    except ImportError:
-        pass
-    import asyncio
-
-    loop = loop_factory() if loop_factory else asyncio.new_event_loop()
     # run_app handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish, then
     # runs the cleanup contexts (closing the broker and Redis connections).
     web.run_app(
@@ -39,7 +30,7 @@ def main() -> int:
         port=settings.http_port,
         access_log=None,
         print=None,
-        loop=loop,
+        loop=new_event_loop(),
         shutdown_timeout=10,
     )
     return 0

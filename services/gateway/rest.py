@@ -26,9 +26,8 @@ def lenient_bool(value: Any, default: bool) -> bool:
     lowered = value.strip().lower()
     if lowered in _TRUE:
         return True
-    if lowered in _FALSE:
-        return False
-    return True  # PARAM_BOOL's clean(): any other non-empty string is true
+    # PARAM_BOOL's clean(): any other non-empty string is true.
+    return lowered not in _FALSE
 
 
 def _text(value: Any) -> str:

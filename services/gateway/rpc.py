@@ -49,9 +49,7 @@ NO_WORKERS = ServiceUnavailable(
 
 
 def _broker_down(detail: str) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "brokerunavailable", "The service is temporarily unavailable", detail
-    )
+    return ServiceUnavailable("brokerunavailable", "The service is temporarily unavailable", detail)
 
 
 class RpcClient:
@@ -72,9 +70,7 @@ class RpcClient:
         return self._connection is not None and not self._connection.is_closed
 
     async def start(self) -> None:
-        self._connection = await connect_amqp(
-            self.amqp_url, name=f"{self.names.namespace}-gateway"
-        )
+        self._connection = await connect_amqp(self.amqp_url, name=f"{self.names.namespace}-gateway")
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange = await declare_calls_exchange(channel, self.names)
         reply_queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
@@ -109,7 +105,8 @@ class RpcClient:
             # A passive declare of a missing queue closes its channel: keep it apart.
             self._check_channel = await self._connection.channel(publisher_confirms=False)
         try:
-            declared = await self._check_channel.declare_queue(queue, passive=True)
+            # robust=False: a robust channel answers repeated passive declares from its cache.
+            declared = await self._check_channel.declare_queue(queue, passive=True, robust=False)
             result = declared.declaration_result
             count = int(result.consumer_count or 0) if result is not None else 0
         except ChannelClosed:
@@ -156,8 +153,12 @@ class RpcClient:
                     "The server is busy, please try again later",
                     "The call queue is full",
                 ) from None
-            except (AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError,
-                    ConnectionError) as exc:
+            except (
+                AMQPError,
+                aiormq.exceptions.AMQPError,
+                ChannelInvalidStateError,
+                ConnectionError,
+            ) as exc:
                 raise _broker_down(f"Message broker unavailable: {exc!r}") from None
             except TimeoutError:
                 raise CallTimeout(request.function, timeout) from None

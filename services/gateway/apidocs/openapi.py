@@ -14,9 +14,12 @@ Decisions where PHP's behaviour does not fit a schema language (see also ``schem
 * A function without a return description answers JSON ``null`` on every protocol.
 * JSON API error statuses and their errorcodes come from :data:`shared.errors.HTTP_STATUS`, so
   this document cannot drift from the table the gateway uses.
+* Descriptions written by plugin authors are copied as plain text (not escaped): the document is
+  data, and a viewer that renders its Markdown must treat it as untrusted.
 
 Per-function schemas live in ``components.schemas`` as ``<function>.parameters`` and
-``<function>.returns``; both REST and the JSON API reference them.
+``<function>.returns`` (the name made safe for a component key, and unique); both REST and the
+JSON API reference them. JSON API paths are ``/api/v1/functions/<function>``, percent-encoded.
 """
 
 from __future__ import annotations

@@ -37,22 +37,30 @@ PUBLIC_CONFIG_RETURNS = ExternalSingleStructure(
         "httpswwwroot": ExternalValue(PARAM_RAW, "Site https URL (if httpslogin is enabled)."),
         "sitename": ExternalValue(PARAM_RAW, "Site name."),
         "guestlogin": ExternalValue(PARAM_INT, "Whether guest login is enabled."),
-        "rememberusername": ExternalValue(PARAM_INT, "Values: 0 for No, 1 for Yes, 2 for optional."),
+        "rememberusername": ExternalValue(
+            PARAM_INT, "Values: 0 for No, 1 for Yes, 2 for optional."
+        ),
         "authloginviaemail": ExternalValue(PARAM_INT, "Whether log in via email is enabled."),
         "registerauth": ExternalValue(PARAM_PLUGIN, "Authentication method for user registration."),
         "forgottenpasswordurl": ExternalValue(PARAM_URL, "Forgotten password URL."),
         "authinstructions": ExternalValue(PARAM_RAW, "Authentication instructions."),
         "authnoneenabled": ExternalValue(PARAM_INT, "Whether auth none is enabled."),
         "enablewebservices": ExternalValue(PARAM_INT, "Whether Web Services are enabled."),
-        "enablemobilewebservice": ExternalValue(PARAM_INT, "Whether the Mobile service is enabled."),
+        "enablemobilewebservice": ExternalValue(
+            PARAM_INT, "Whether the Mobile service is enabled."
+        ),
         "maintenanceenabled": ExternalValue(PARAM_INT, "Whether site maintenance is enabled."),
         "maintenancemessage": ExternalValue(PARAM_RAW, "Maintenance message."),
         "logourl": ExternalValue(PARAM_URL, "The site logo URL", _OPT),
         "compactlogourl": ExternalValue(PARAM_URL, "The site compact logo URL", _OPT),
-        "typeoflogin": ExternalValue(PARAM_INT, "The type of login. 1 for app, 2 for browser, 3 for embedded."),
+        "typeoflogin": ExternalValue(
+            PARAM_INT, "The type of login. 1 for app, 2 for browser, 3 for embedded."
+        ),
         "launchurl": ExternalValue(PARAM_URL, "SSO login launch URL.", _OPT),
         "mobilecssurl": ExternalValue(PARAM_URL, "Mobile custom CSS theme", _OPT),
-        "tool_mobile_disabledfeatures": ExternalValue(PARAM_RAW, "Disabled features in the app", _OPT),
+        "tool_mobile_disabledfeatures": ExternalValue(
+            PARAM_RAW, "Disabled features in the app", _OPT
+        ),
         "identityproviders": ExternalMultipleStructure(
             ExternalSingleStructure(
                 {
@@ -71,14 +79,22 @@ PUBLIC_CONFIG_RETURNS = ExternalSingleStructure(
         "supportname": ExternalValue(PARAM_NOTAGS, "Site support contact name", _OPT),
         "supportemail": ExternalValue(PARAM_RAW, "Site support contact email", _OPT),
         "supportpage": ExternalValue(PARAM_URL, "Site support page link.", _OPT),
-        "autolang": ExternalValue(PARAM_INT, "Whether to detect default language from browser setting.", _OPT),
+        "autolang": ExternalValue(
+            PARAM_INT, "Whether to detect default language from browser setting.", _OPT
+        ),
         "lang": ExternalValue(PARAM_RAW, "Default language for the site.", _OPT),
-        "langmenu": ExternalValue(PARAM_INT, "Whether the language menu should be displayed.", _OPT),
+        "langmenu": ExternalValue(
+            PARAM_INT, "Whether the language menu should be displayed.", _OPT
+        ),
         "langlist": ExternalValue(PARAM_RAW, "Languages on language menu.", _OPT),
         "locale": ExternalValue(PARAM_RAW, "Sitewide locale.", _OPT),
-        "tool_mobile_minimumversion": ExternalValue(PARAM_NOTAGS, "Minimum required version to access.", _OPT),
+        "tool_mobile_minimumversion": ExternalValue(
+            PARAM_NOTAGS, "Minimum required version to access.", _OPT
+        ),
         "tool_mobile_iosappid": ExternalValue(PARAM_RAW, "iOS app's unique identifier.", _OPT),
-        "tool_mobile_androidappid": ExternalValue(PARAM_RAW, "Android app's unique identifier.", _OPT),
+        "tool_mobile_androidappid": ExternalValue(
+            PARAM_RAW, "Android app's unique identifier.", _OPT
+        ),
         "tool_mobile_setuplink": ExternalValue(PARAM_URL, "App download page.", _OPT),
         "tool_mobile_qrcodetype": ExternalValue(PARAM_INT, "QR login configuration.", _OPT),
         "warnings": ExternalWarnings(),

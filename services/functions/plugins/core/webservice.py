@@ -84,14 +84,19 @@ SITE_INFO_RETURNS = ExternalSingleStructure(
                 {
                     "name": ExternalValue(PARAM_RAW, "function name"),
                     "version": ExternalValue(
-                        PARAM_TEXT, "The version number of the component to which the function belongs"
+                        PARAM_TEXT,
+                        "The version number of the component to which the function belongs",
                     ),
                 },
                 "functions that are available",
             )
         ),
-        "downloadfiles": ExternalValue(PARAM_INT, "1 if users are allowed to download files, 0 if not", _OPT),
-        "uploadfiles": ExternalValue(PARAM_INT, "1 if users are allowed to upload files, 0 if not", _OPT),
+        "downloadfiles": ExternalValue(
+            PARAM_INT, "1 if users are allowed to download files, 0 if not", _OPT
+        ),
+        "uploadfiles": ExternalValue(
+            PARAM_INT, "1 if users are allowed to upload files, 0 if not", _OPT
+        ),
         "release": ExternalValue(PARAM_TEXT, "Moodle release number", _OPT),
         "version": ExternalValue(PARAM_TEXT, "Moodle version number", _OPT),
         "mobilecssurl": ExternalValue(PARAM_URL, "Mobile custom CSS theme", _OPT),
@@ -109,12 +114,18 @@ SITE_INFO_RETURNS = ExternalSingleStructure(
         "usercanmanageownfiles": ExternalValue(
             PARAM_BOOL, "true if the user can manage his own files", _OPT
         ),
-        "userquota": ExternalValue(PARAM_INT, "user quota (bytes). 0 means user can ignore the quota", _OPT),
+        "userquota": ExternalValue(
+            PARAM_INT, "user quota (bytes). 0 means user can ignore the quota", _OPT
+        ),
         "usermaxuploadfilesize": ExternalValue(
-            PARAM_INT, "user max upload file size (bytes). -1 means the user can ignore the upload file size", _OPT
+            PARAM_INT,
+            "user max upload file size (bytes). -1 means the user can ignore the upload file size",
+            _OPT,
         ),
         "userhomepage": ExternalValue(
-            PARAM_INT, "the default home page for the user: 0 for the site home, 1 for dashboard", _OPT
+            PARAM_INT,
+            "the default home page for the user: 0 for the site home, 1 for dashboard",
+            _OPT,
         ),
         "userprivateaccesskey": ExternalValue(
             PARAM_ALPHANUM, "Private user access key for fetching files.", _OPT
@@ -122,12 +133,16 @@ SITE_INFO_RETURNS = ExternalSingleStructure(
         "siteid": ExternalValue(PARAM_INT, "Site course ID", _OPT),
         "sitecalendartype": ExternalValue(PARAM_PLUGIN, "Calendar type set in the site.", _OPT),
         "usercalendartype": ExternalValue(PARAM_PLUGIN, "Calendar typed used by the user.", _OPT),
-        "userissiteadmin": ExternalValue(PARAM_BOOL, "Whether the user is a site admin or not.", _OPT),
+        "userissiteadmin": ExternalValue(
+            PARAM_BOOL, "Whether the user is a site admin or not.", _OPT
+        ),
         "theme": ExternalValue(PARAM_THEME, "Current theme for the user.", _OPT),
         "limitconcurrentlogins": ExternalValue(
             PARAM_INT, "Number of concurrent sessions allowed", _OPT
         ),
-        "usersessionscount": ExternalValue(PARAM_INT, "Number of active sessions for current user.", _OPT),
+        "usersessionscount": ExternalValue(
+            PARAM_INT, "Number of active sessions for current user.", _OPT
+        ),
         "policyagreed": ExternalValue(PARAM_INT, "Whether user accepted all the policies.", _OPT),
     }
 )
