@@ -10,7 +10,15 @@ from openapi_spec_validator import validate
 
 from services.gateway.apidocs import build_openapi
 from shared.errors import HTTP_STATUS
-from tests.apidocs.samples import ALL, GET_COURSES, SITE_INFO, UPDATE_PREFS
+from shared.wire import FunctionInfo
+from tests.apidocs.samples import (
+    ALL,
+    GET_COURSES,
+    SITE_INFO,
+    UPDATE_PREFS,
+    single,
+    value,
+)
 
 REST = "/webservice/rest/server.php"
 
@@ -218,3 +226,27 @@ def test_response_schemas_for_the_samples_are_valid_json_schema(doc: dict[str, A
         op["post"]["operationId"] for p, op in doc["paths"].items() if p.startswith("/api/v1/")
     }
     assert UPDATE_PREFS.returns is None
+
+
+def test_odd_function_names_stay_distinct_and_cannot_template_paths() -> None:
+    fns = [
+        FunctionInfo(
+            name=name,
+            component="local_x",
+            parameters=single({"v": value("int")}),
+            returns=value(param, allownull=False),
+        )
+        for name, param in (("a{b}", "int"), ("a<b>", "float"))
+    ]
+    doc = build_openapi(fns, site_name="s", wwwroot="http://x.org", version="1")
+    validate(doc)
+    assert "/api/v1/functions/a%7Bb%7D" in doc["paths"]
+    assert "/api/v1/functions/a%3Cb%3E" in doc["paths"]
+    returns = {
+        doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]["type"]
+        for ref in doc["paths"][REST]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]["anyOf"]
+    }
+    # Both names sanitise to "a_b_"; each function still gets its own schema.
+    assert {"integer", "number", "object"} == returns
