@@ -101,6 +101,7 @@ def test_header_names_site_and_service(page: str) -> None:
     assert "<h1>Demo site: API documentation</h1>" in page
     assert "Functions of service moodle_mobile_app" in page
     assert "Functions of service" not in _render()
+    assert "Functions of service" not in _render(service_name="")
 
 
 def test_toc_groups_functions_by_component_in_order(page: str) -> None:

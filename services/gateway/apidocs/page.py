@@ -136,7 +136,7 @@ def _anchors(functions: Sequence[FunctionInfo]) -> dict[str, str]:
 
 def _header(site_name: str, service_name: str | None, count: int) -> str:
     lines = ["<header>", f"<h1>{escape(site_name)}: API documentation</h1>"]
-    if service_name is not None:
+    if service_name:
         lines.append(f'<p class="service">Functions of service {escape(service_name)}</p>')
     lines.append(f'<p class="count">{count} function{"" if count == 1 else "s"}</p>')
     lines.append("</header>")
