@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import importlib
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
-
-try:
-    import uvloop
-except ImportError:  # optional: the services run on asyncio's loop without it
-    uvloop = None  # type: ignore[assignment]
 
 __all__ = ["new_event_loop", "run"]
 
 T = TypeVar("T")
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    return uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    try:
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:  # optional: the services run on asyncio's loop without it
+        return asyncio.new_event_loop
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+new_event_loop = _loop_factory()
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    if uvloop is None:
-        return asyncio.run(main)
-    return uvloop.run(main)
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(main)

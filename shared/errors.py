@@ -82,8 +82,10 @@ class InvalidParameterException(WSError):
 
     def __init__(self, debuginfo: str | None = None, *, developer: bool = False) -> None:
         # Moodle appends the debuginfo to the message only in developer debugging mode.
-        message = self.MESSAGE if not developer or debuginfo is None else (
-            f"{self.MESSAGE} ({debuginfo})"
+        message = (
+            self.MESSAGE
+            if not developer or debuginfo is None
+            else (f"{self.MESSAGE} ({debuginfo})")
         )
         super().__init__("invalidparameter", message, debuginfo)
 
@@ -93,8 +95,10 @@ class InvalidResponseException(WSError):
     MESSAGE: ClassVar[str] = "Invalid response value detected"
 
     def __init__(self, debuginfo: str | None = None, *, developer: bool = False) -> None:
-        message = self.MESSAGE if not developer or debuginfo is None else (
-            f"{self.MESSAGE} ({debuginfo})"
+        message = (
+            self.MESSAGE
+            if not developer or debuginfo is None
+            else (f"{self.MESSAGE} ({debuginfo})")
         )
         super().__init__("invalidresponse", message, debuginfo)
 
@@ -121,8 +125,7 @@ class RequiredCapabilityException(WSError):
     def __init__(self, capability: str, debuginfo: str | None = None) -> None:
         super().__init__(
             "nopermissions",
-            "Sorry, but you do not currently have permissions to do that "
-            f"({capability}).",
+            f"Sorry, but you do not currently have permissions to do that ({capability}).",
             debuginfo,
         )
 
@@ -131,8 +134,9 @@ class CodingException(WSError):
     exception_class = "coding_exception"
 
     def __init__(self, debuginfo: str | None = None) -> None:
-        super().__init__("codingerror", "Coding error detected, it must be fixed by a programmer",
-                         debuginfo)
+        super().__init__(
+            "codingerror", "Coding error detected, it must be fixed by a programmer", debuginfo
+        )
 
 
 class PlatformError(WSError):

@@ -51,6 +51,11 @@ def _int(value: bytes | str | None) -> int:
     return int(value) if value else 0
 
 
+def _str(value: object) -> str:
+    """Redis answers bytes (decode_responses=False); typing says bytes | str | more."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 class Store:
     """Typed access to the site's records. One instance per process, shared by handlers."""
 
@@ -70,7 +75,7 @@ class Store:
         user.timecreated = user.timecreated or now
         user.timemodified = now
         keys = [self.names.usernames, self.names.user(user.id), self.names.users]
-        args = [user.username, user.id, _json.encode(user)]
+        args: list[str | int | bytes] = [user.username, user.id, _json.encode(user)]
         if not await self._create_unique(keys=keys, args=args):
             raise Conflict(f"username {user.username!r} already exists")
         return user
@@ -91,7 +96,7 @@ class Store:
         ids = await self.redis.zrange(self.names.users, 0, -1)
         if not ids:
             return []
-        raws = await self.redis.mget([self.names.user(int(i)) for i in ids])
+        raws = await self.redis.mget([self.names.user(int(_str(i))) for i in ids])
         return [_user_dec.decode(r) for r in raws if r is not None]
 
     # --- services ------------------------------------------------------------------------------
@@ -150,7 +155,7 @@ class Store:
         ids = await self.redis.zrange(self.names.services, 0, -1)
         if not ids:
             return []
-        raws = await self.redis.mget([self.names.service(int(i)) for i in ids])
+        raws = await self.redis.mget([self.names.service(int(_str(i))) for i in ids])
         return [_service_dec.decode(r) for r in raws if r is not None]
 
     async def add_service_functions(self, serviceid: int, functions: Iterable[str]) -> int:
@@ -171,7 +176,7 @@ class Store:
 
     async def service_functions(self, serviceid: int) -> set[str]:
         members = await self.redis.smembers(self.names.service_functions(serviceid))
-        return {m.decode() for m in members}
+        return {_str(m) for m in members}
 
     async def service_has_function(self, serviceid: int, function: str) -> bool:
         return bool(await self.redis.sismember(self.names.service_functions(serviceid), function))
@@ -211,7 +216,7 @@ class Store:
         token_hash = await self.redis.hget(self.names.token_ids, str(tokenid))
         if token_hash is None:
             return None
-        found = await self.get_token(token_hash.decode())
+        found = await self.get_token(_str(token_hash))
         return None if found is None else found[0]
 
     async def touch_token(self, token_hash: str, now: int) -> None:
@@ -219,12 +224,12 @@ class Store:
 
     async def user_tokens(self, userid: int) -> list[tuple[TokenRecord, int]]:
         hashes = await self.redis.smembers(self.names.user_tokens(userid))
-        found = [await self.get_token(h.decode()) for h in sorted(hashes)]
+        found = [await self.get_token(_str(h)) for h in sorted(hashes)]
         return sorted((t for t in found if t is not None), key=lambda t: t[0].id)
 
     async def list_tokens(self) -> list[tuple[TokenRecord, int]]:
         hashes = await self.redis.zrange(self.names.tokens, 0, -1)
-        found = [await self.get_token(h.decode()) for h in hashes]
+        found = [await self.get_token(_str(h)) for h in hashes]
         return [t for t in found if t is not None]
 
     async def delete_token(self, token: TokenRecord) -> None:
@@ -245,12 +250,12 @@ class Store:
 
     async def get_catalog(self) -> dict[str, FunctionInfo]:
         raw = await self.redis.hgetall(self.names.catalog)
-        return {k.decode(): catalog_decoder.decode(v) for k, v in raw.items()}
+        return {_str(k): catalog_decoder.decode(v) for k, v in raw.items()}
 
     # --- site configuration --------------------------------------------------------------------
     async def get_config(self) -> dict[str, str]:
         raw = await self.redis.hgetall(self.names.config)
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {_str(k): _str(v) for k, v in raw.items()}
 
     async def set_config(self, name: str, value: str) -> None:
         await self.redis.hset(self.names.config, name, value)
@@ -264,7 +269,7 @@ class Store:
         """The user's private access key (for tokenpluginfile.php), stored on first use."""
         await self.redis.hsetnx(self.names.user_keys, str(userid), new_key)
         value = await self.redis.hget(self.names.user_keys, str(userid))
-        return value.decode() if value else new_key
+        return _str(value) if value else new_key
 
     # --- invalidation --------------------------------------------------------------------------
     async def invalidate(self, kind: str, ident: str | int) -> None:

@@ -25,7 +25,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.external import (
     Description,
@@ -62,8 +62,9 @@ class CallContext:
     request_id: str = ""
 
 
-class Implementation(Protocol):
-    def __call__(self, ctx: CallContext, /, **params: Any) -> Awaitable[Any]: ...
+#: ``async def fn(ctx: CallContext, **cleaned_params) -> result``; the parameters are named as
+#: in the description, so each implementation has its own precise signature.
+Implementation = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from shared.constants import Names
 from shared.errors import ErrorInfo
+from shared.external import configure as configure_external
 from shared.store import Store, connect_redis
 
 __all__ = ["create_app"]
@@ -96,6 +97,8 @@ def create_app(settings: GatewaySettings) -> web.Application:
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # PARAM_LOCALURL is relative to the site's public URL.
+        configure_external(wwwroot=settings.public_url)
         names = Names(settings.namespace)
         redis = connect_redis(settings.redis_url)
         store = Store(redis, names)

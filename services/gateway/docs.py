@@ -38,6 +38,8 @@ async def api_docs(request: web.Request) -> web.Response:
         site_name=await _site_name(state),
         wwwroot=state.settings.public_url,
         service_name=service_name,
+        protocols=("rest", "api"),
+        openapi_url="/openapi.json",
     )
     return web.Response(text=html, content_type="text/html")
 

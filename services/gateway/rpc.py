@@ -106,7 +106,11 @@ class RpcClient:
             self._check_channel = await self._connection.channel(publisher_confirms=False)
         try:
             # robust=False: a robust channel answers repeated passive declares from its cache.
-            declared = await self._check_channel.declare_queue(queue, passive=True, robust=False)
+            declared = await self._check_channel.declare_queue(
+                queue,
+                passive=True,
+                robust=False,  # type: ignore[call-arg]  # RobustChannel's own keyword
+            )
             result = declared.declaration_result
             count = int(result.consumer_count or 0) if result is not None else 0
         except ChannelClosed:

@@ -47,13 +47,23 @@ async def test_say_hello_with_bracket_arguments(http: aiohttp.ClientSession, sta
 
 async def test_defaults_warnings_and_bool_rule(http: aiohttp.ClientSession, stack: Stack) -> None:
     token = await greetings_token(stack)
-    body = await rest(http, stack, "local_greetings_say_hello", token,
-                      **{"people[0][firstname]": "Bo", "lang": "xx"})
+    body = await rest(
+        http,
+        stack,
+        "local_greetings_say_hello",
+        token,
+        **{"people[0][firstname]": "Bo", "lang": "xx"},
+    )
     assert body["greetings"] == [{"name": "Bo", "message": "Hello, Bo!"}]
     assert body["warnings"][0]["warningcode"] == "unknownlang"
     # PARAM_BOOL takes 0/1 only on REST, as in Moodle.
-    bad = await rest(http, stack, "local_greetings_say_hello", token,
-                     **{"people[0][firstname]": "Bo", "shout": "true"})
+    bad = await rest(
+        http,
+        stack,
+        "local_greetings_say_hello",
+        token,
+        **{"people[0][firstname]": "Bo", "shout": "true"},
+    )
     assert bad["errorcode"] == "invalidparameter"
 
 
