@@ -53,6 +53,9 @@ class SiteConfig:
 
     def __init__(self) -> None:
         self.wwwroot = "http://localhost"
+        #: The wwwroot given to :func:`configure`; URLs under it pass PARAM_URL even when
+        #: Moodle's syntax rule would refuse its host (``localhost``). Empty until configured.
+        self.own_urls = ""
         self.extendedusernamechars = False
 
 
@@ -63,6 +66,7 @@ def configure(*, wwwroot: str | None = None, extendedusernamechars: bool | None 
     """Set the site settings used by LOCALURL and USERNAME cleaning (call once at start-up)."""
     if wwwroot is not None:
         site.wwwroot = wwwroot.rstrip("/")
+        site.own_urls = site.wwwroot
     if extendedusernamechars is not None:
         site.extendedusernamechars = extendedusernamechars
 
@@ -282,7 +286,7 @@ CLEANERS: dict[str, Callable[[Any], Any]] = {
     c.PARAM_SAFEPATH: _stripper(r"[^a-zA-Z0-9/_-]"),
     c.PARAM_FILE: _clean_file,
     c.PARAM_PATH: _clean_path,
-    c.PARAM_URL: clean_url,
+    c.PARAM_URL: lambda value: clean_url(value, site.own_urls),
     c.PARAM_LOCALURL: lambda value: clean_localurl(value, site.wwwroot),
     c.PARAM_EMAIL: clean_email,
     c.PARAM_USERNAME: _clean_username,

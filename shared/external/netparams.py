@@ -65,15 +65,30 @@ def valid_url(text: str) -> bool:
     return bool(_URL.match(text))
 
 
-def clean_url(value: Any) -> Any:
+def clean_url(value: Any, wwwroot: str = "") -> Any:
+    """Moodle's URL rule, plus: the site's own URLs are always valid.
+
+    Moodle's syntax check refuses dotless hosts such as ``localhost``, so a site served from
+    one would fail to return its own URLs (site info's ``userpictureurl``, file URLs). URLs
+    under the configured wwwroot are accepted whatever its host looks like.
+    """
     value = fix_utf8(value)
-    if not php_empty(value) and valid_url(php_str(value)):
+    if php_empty(value):
+        return ""
+    text = php_str(value)
+    if valid_url(text) or (wwwroot and _under(text, wwwroot)):
         return value
     return ""
 
 
+def _under(text: str, wwwroot: str) -> bool:
+    lowered = text.lower()
+    root = wwwroot.lower()
+    return lowered == root or lowered.startswith((root + "/", root + "?"))
+
+
 def clean_localurl(value: Any, wwwroot: str) -> Any:
-    value = clean_url(value)
+    value = clean_url(value, wwwroot)
     if php_empty(value):
         return value
     text = php_str(value)

@@ -14,8 +14,10 @@ from shared.external import (
     PARAM_INTEGER,
     PARAM_MULTILANG,
     PARAM_NUMBER,
+    PARAM_URL,
     ExternalValue,
     clean_param,
+    configure,
     validate_param,
 )
 from shared.external.constants import PARAM_TYPES
@@ -262,3 +264,21 @@ def test_validate_param_null_handling() -> None:
     assert caught.value.message == "Invalid parameter value detected (dbg)"
     with pytest.raises(InvalidParameterException):
         validate_param({"a": 1}, "raw", True, "dbg")
+
+
+def test_site_urls_pass_param_url_even_on_a_dotless_host() -> None:
+    """A site served from http://localhost:8000 must be able to return its own URLs."""
+    from shared.external.cleaners import site  # noqa: PLC0415
+
+    saved = (site.wwwroot, site.own_urls)
+    try:
+        assert clean_param("http://localhost:8000/theme/x", PARAM_URL) == ""
+        configure(wwwroot="http://localhost:8000/")
+        assert clean_param("http://localhost:8000/theme/x", PARAM_URL) == (
+            "http://localhost:8000/theme/x"
+        )
+        assert clean_param("http://localhost:8000", PARAM_URL) == "http://localhost:8000"
+        assert clean_param("http://localhost:8001/x", PARAM_URL) == ""
+        assert clean_param("http://localhost/", PARAM_URL) == ""
+    finally:
+        site.wwwroot, site.own_urls = saved
