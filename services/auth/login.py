@@ -19,7 +19,7 @@ from shared.constants import MOBILE_SERVICE
 from shared.iprestriction import ip_matches
 from shared.records import TOKEN_PERMANENT, ServiceRecord, TokenRecord, UserRecord
 from shared.store import Store
-from shared.tokens import derive_private_token
+from shared.tokens import derive_private_token, hash_token
 
 __all__ = ["IssuedToken", "Login", "LoginRequest"]
 
@@ -161,6 +161,10 @@ class Login:
                 await self.store.delete_token(token)
                 continue
             if token.iprestriction and not ip_matches(remote_ip, token.iprestriction):
+                continue
+            if hash_token(self.accounts.token_value(token)) != token.hash:
+                # Derived under an earlier WS_SECRET_KEY: its value can no longer be handed
+                # out, so the user gets a new token instead of one that would not work.
                 continue
             usable = token
         return usable

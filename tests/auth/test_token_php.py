@@ -438,3 +438,16 @@ async def test_login_upgrades_hashes_made_with_old_costs(
     assert after is not None
     assert after.password != before.password and "t=2" in after.password
     assert "token" in await call(client, params=STUDENT)  # the new hash still verifies
+
+
+async def test_rotated_secret_issues_a_working_token(
+    make_client: MakeClient, client: Client, store: Store
+) -> None:
+    """After WS_SECRET_KEY changes, an old token's value cannot be re-derived: a new one."""
+    first = await call(client, params=STUDENT)
+    rotated = await make_client(secret_key="another-secret-0123456789abcdef")
+    second = await call(rotated, params=STUDENT)
+    assert second["token"] != first["token"]
+    assert await store.get_token(hash_token(second["token"])) is not None
+    again = await call(rotated, params=STUDENT)
+    assert again["token"] == second["token"]
