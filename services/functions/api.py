@@ -35,6 +35,12 @@ from shared.external import (
 from shared.wire import Caller, CallSettings, FunctionInfo
 
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from shared.constants import Names
+    from shared.contexts import ContextStore
+    from shared.filestore import FileStore
+    from shared.roles import RoleStore
     from shared.store import Store
 
 __all__ = [
@@ -59,6 +65,14 @@ class CallContext:
     store: Store
     #: Public base URL of the site, for URLs in results.
     wwwroot: str
+    #: Contexts (system, course, module ...), roles and capability checks, and files.
+    contexts: ContextStore
+    roles: RoleStore
+    files: FileStore
+    #: For a plugin's own data: keys must be built with ``names.key(...)`` so they stay in
+    #: the site's namespace.
+    redis: aioredis.Redis
+    names: Names
     request_id: str = ""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -29,7 +30,10 @@ from services.functions.registry import select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
 from shared.bus import connect_amqp, declare_call_queue, declare_calls_exchange
 from shared.constants import Names
+from shared.contexts import ContextStore
 from shared.errors import ErrorInfo, WSError
+from shared.filestore import FileStore
+from shared.roles import RoleStore
 from shared.store import Store, connect_redis
 from shared.wire import CallReply, CallRequest, reply_encoder, request_decoder
 
@@ -55,6 +59,9 @@ class Worker:
         )
         self.redis = connect_redis(settings.redis_url)
         self.store = Store(self.redis, self.names)
+        self.contexts = ContextStore(self.redis, self.names)
+        self.roles = RoleStore(self.redis, self.names)
+        self.files = FileStore(self.redis, self.names, Path(settings.files_dir))
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
@@ -158,6 +165,11 @@ class Worker:
             deadline=request.deadline,
             store=self.store,
             wwwroot=self.settings.wwwroot,
+            contexts=self.contexts,
+            roles=self.roles,
+            files=self.files,
+            redis=self.redis,
+            names=self.names,
             request_id=request.request_id,
         )
         started = time.perf_counter()

@@ -24,6 +24,8 @@ class WorkerSettings(msgspec.Struct, frozen=True):
     drain_seconds: float = 20.0
     #: Per-component queue bound; calls beyond it are refused as "server busy".
     queue_max_length: int = 10000
+    #: The file store's blob directory, shared with the gateway (a compose volume).
+    files_dir: str = ".local/files"
     debug: DebugLevel = "normal"
     #: Load the benchmark plugin (``local_bench``).
     bench: bool = False
