@@ -104,9 +104,7 @@ class RoleStore:
 
     async def list_roles(self) -> list[RoleRecord]:
         ids = await self.redis.zrange(self.names.key("roles"), 0, -1)
-        roles = [
-            await self.get_role(int(str(i, "ascii") if isinstance(i, bytes) else i)) for i in ids
-        ]
+        roles = [await self.get_role(int(cast(bytes, i))) for i in ids]
         return [r for r in roles if r is not None]
 
     async def set_capabilities(self, role: RoleRecord, capabilities: Iterable[str]) -> None:
