@@ -153,3 +153,99 @@ class RoleStore:
         if default is not None:
             roles.append(default)
         return any(capability in role.capabilities for role in roles)
+
+
+#: Moodle's standard roles (archetypes) with the capabilities this platform knows about.
+#: Extend the lists as functions start checking more capabilities; seeding re-applies them.
+DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
+    "manager": (
+        "Manager",
+        [
+            "moodle/site:config",
+            "moodle/course:view",
+            "moodle/course:create",
+            "moodle/course:update",
+            "moodle/course:viewhiddencourses",
+            "moodle/course:viewhiddenactivities",
+            "moodle/course:viewparticipants",
+            "moodle/course:enrolreview",
+            "enrol/manual:enrol",
+            "enrol/manual:unenrol",
+            "moodle/user:create",
+            "moodle/user:update",
+            "moodle/user:delete",
+            "moodle/user:viewdetails",
+            "moodle/user:viewalldetails",
+            "moodle/webservice:createtoken",
+            "moodle/webservice:managealltokens",
+            "mod/assign:grade",
+            "mod/assign:view",
+            "mod/forum:viewdiscussion",
+            "mod/forum:startdiscussion",
+            "moodle/grade:viewall",
+        ],
+    ),
+    "editingteacher": (
+        "Teacher",
+        [
+            "moodle/course:view",
+            "moodle/course:update",
+            "moodle/course:viewhiddenactivities",
+            "moodle/course:viewparticipants",
+            "moodle/course:enrolreview",
+            "enrol/manual:enrol",
+            "enrol/manual:unenrol",
+            "moodle/user:viewdetails",
+            "mod/assign:grade",
+            "mod/assign:view",
+            "mod/forum:viewdiscussion",
+            "mod/forum:startdiscussion",
+            "moodle/grade:viewall",
+        ],
+    ),
+    "teacher": (
+        "Non-editing teacher",
+        [
+            "moodle/course:viewparticipants",
+            "moodle/course:viewhiddenactivities",
+            "moodle/user:viewdetails",
+            "mod/assign:grade",
+            "mod/assign:view",
+            "mod/forum:viewdiscussion",
+            "moodle/grade:viewall",
+        ],
+    ),
+    "student": (
+        "Student",
+        [
+            "moodle/course:viewparticipants",
+            "mod/assign:view",
+            "mod/assign:submit",
+            "mod/forum:viewdiscussion",
+            "mod/forum:startdiscussion",
+            "mod/forum:replypost",
+        ],
+    ),
+    "guest": ("Guest", []),
+    AUTHENTICATED_ROLE: (
+        "Authenticated user",
+        [
+            "moodle/webservice:createmobiletoken",
+            "moodle/webservice:createtoken",
+            "webservice/rest:use",
+            "moodle/user:manageownfiles",
+            "moodle/site:sendmessage",
+        ],
+    ),
+}
+
+
+async def ensure_default_roles(roles: RoleStore) -> dict[str, RoleRecord]:
+    """Create the standard roles when missing and (re)apply their capabilities; idempotent."""
+    created: dict[str, RoleRecord] = {}
+    for shortname, (name, capabilities) in DEFAULT_ROLES.items():
+        role = await roles.ensure_role(shortname, name, capabilities)
+        if sorted(set(capabilities)) != role.capabilities:
+            await roles.set_capabilities(role, capabilities)
+        created[shortname] = role
+    return created
