@@ -9,49 +9,39 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import msgspec
+
 from shared.wire import CallSettings
 
-__all__ = ["PLUGINFILE", "file_url", "rewrite_pluginfile_urls"]
+__all__ = ["PLUGINFILE", "FileArea", "file_url", "rewrite_pluginfile_urls"]
 
 PLUGINFILE = "@@PLUGINFILE@@"
 
 
-def _area_url(
-    wwwroot: str, script: str, contextid: int, component: str, filearea: str, itemid: int | None
-) -> str:
-    base = f"{wwwroot.rstrip('/')}/{script}/{contextid}/{component}/{filearea}/"
-    return base if itemid is None else f"{base}{itemid}/"
+class FileArea(msgspec.Struct, frozen=True):
+    """Where files live: Moodle's (context, component, file area, item id)."""
+
+    contextid: int
+    component: str
+    filearea: str
+    #: None leaves the item segment out of URLs (areas such as a module's ``intro``).
+    itemid: int | None = 0
+
+    def url(self, wwwroot: str, settings: CallSettings) -> str:
+        base = f"{wwwroot.rstrip('/')}/{settings.file}/{self.contextid}/{self.component}"
+        base += f"/{self.filearea}/"
+        return base if self.itemid is None else f"{base}{self.itemid}/"
 
 
 def file_url(
-    wwwroot: str,
-    settings: CallSettings,
-    contextid: int,
-    component: str,
-    filearea: str,
-    itemid: int | None,
-    filepath: str,
-    filename: str,
+    wwwroot: str, settings: CallSettings, area: FileArea, filepath: str, filename: str
 ) -> str:
     """The URL a client downloads a stored file from (the client appends its token)."""
-    area = _area_url(wwwroot, settings.file, contextid, component, filearea, itemid)
-    return area + quote(filepath.lstrip("/")) + quote(filename)
+    return area.url(wwwroot, settings) + quote(filepath.lstrip("/")) + quote(filename)
 
 
-def rewrite_pluginfile_urls(
-    text: str,
-    wwwroot: str,
-    settings: CallSettings,
-    contextid: int,
-    component: str,
-    filearea: str,
-    itemid: int | None,
-) -> str:
-    """Replace ``@@PLUGINFILE@@/`` with the area's URL, unless ``fileurl`` is off.
-
-    ``itemid`` None leaves the item segment out (areas such as a module's ``intro``).
-    """
+def rewrite_pluginfile_urls(text: str, wwwroot: str, settings: CallSettings, area: FileArea) -> str:
+    """Replace ``@@PLUGINFILE@@/`` with the area's URL, unless ``fileurl`` is off."""
     if not settings.fileurl or PLUGINFILE not in text:
         return text
-    area = _area_url(wwwroot, settings.file, contextid, component, filearea, itemid)
-    return text.replace(PLUGINFILE + "/", area)
+    return text.replace(PLUGINFILE + "/", area.url(wwwroot, settings))
