@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     "CALL_DEADLINE_DEFAULT",
     "CALL_DEADLINE_MAX",
+    "CALL_OUTCOME_TTL",
     "CATALOG_RELOAD_MIN_INTERVAL",
     "MOBILE_SERVICE",
     "TOKEN_DURATION",
@@ -29,6 +30,9 @@ MOBILE_SERVICE = "moodle_mobile_app"
 CALL_DEADLINE_DEFAULT = 30.0
 #: Upper bound for any configured deadline, so a typo cannot park requests for hours.
 CALL_DEADLINE_MAX = 600.0
+#: How long a write call's outcome is kept to answer redeliveries without running it again.
+#: Longer than any deadline (CALL_DEADLINE_MAX), so no redelivery can outlive it.
+CALL_OUTCOME_TTL = 900
 #: The gateway re-reads the catalog on an unknown function at most this often (seconds).
 CATALOG_RELOAD_MIN_INTERVAL = 1.0
 
@@ -65,6 +69,11 @@ class Names:
     def user_keys(self) -> str:
         """Hash userid -> private access key (get_site_info's ``userprivateaccesskey``)."""
         return self.key("userkeys")
+
+    @property
+    def user_key_owners(self) -> str:
+        """Hash private access key -> userid (tokenpluginfile.php's lookup)."""
+        return self.key("userkeyowners")
 
     def service(self, serviceid: int) -> str:
         return self.key("service", serviceid)
@@ -120,6 +129,10 @@ class Names:
     def seeded(self) -> str:
         return self.key("seeded")
 
+    def call_outcome(self, call_id: str) -> str:
+        """A write call's claim ("running") and then its stored reply, for deduplication."""
+        return self.key("call", call_id)
+
     # --- AMQP --------------------------------------------------------------------------------
     @property
     def calls_exchange(self) -> str:
@@ -129,3 +142,22 @@ class Names:
     def call_queue(self, component: str) -> str:
         """One durable queue per component; all workers serving it compete on it."""
         return f"{self.namespace}.calls.{component}"
+
+    # --- ACCESS engineer: audit, lockout, rate limits ---------------------------------------------
+    @property
+    def audit_stream(self) -> str:
+        """Redis stream of audit events (capped with XADD MAXLEN ~), read by ``wsadmin audit``."""
+        return self.key("audit")
+
+    @property
+    def events_exchange(self) -> str:
+        """Topic exchange of audit events; routing key = Moodle event name."""
+        return f"{self.namespace}.events"
+
+    def lockout(self, userid: int) -> str:
+        """Hash of a user's failed-login counters and lockout end (token.php lockout)."""
+        return self.key("lockout", userid)
+
+    def ratelimit(self, kind: str, ident: str, window: int) -> str:
+        """Counter of calls by a token or client address in one fixed window."""
+        return self.key("rl", kind, ident, window)

@@ -7,6 +7,13 @@ holds, so a flood waits in the broker, not in our memory.
 
 Delivery is at least once: the ack follows the reply, so a worker killed mid-call has its
 messages redelivered to another worker. Calls whose deadline has passed are dropped unrun.
+Write functions (``type="write"``) never run twice: the worker claims the call id in Redis
+before running it and stores the reply after, so a redelivered write gets the stored reply
+replayed, or, if its first worker died mid-way, a clear ``callinterrupted`` error.
+
+If the broker connection drops, the worker reconnects on its own (:class:`shared.bus.BusLink`)
+and declares and consumes again; calls it was running keep running, but their acks are lost
+with the connection, so the broker redelivers them (reads run again; writes replay).
 """
 
 from __future__ import annotations
@@ -20,22 +27,22 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
+    AbstractConnection,
     AbstractIncomingMessage,
     AbstractQueue,
-    AbstractRobustConnection,
 )
 
-from services.functions.api import CallContext, FunctionDef, Plugin
-from services.functions.registry import select_functions, sync_catalog
+from services.functions.api import CallContext, FunctionDef, InstallContext, Plugin
+from services.functions.registry import run_install_hooks, select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
-from shared.bus import connect_amqp, declare_call_queue, declare_calls_exchange
-from shared.constants import Names
+from shared.bus import BusLink, declare_call_queue, declare_calls_exchange
+from shared.constants import CALL_OUTCOME_TTL, Names
 from shared.contexts import ContextStore
 from shared.errors import ErrorInfo, WSError
 from shared.filestore import FileStore
 from shared.roles import RoleStore
 from shared.store import Store, connect_redis
-from shared.wire import CallReply, CallRequest, reply_encoder, request_decoder
+from shared.wire import CallReply, CallRequest, reply_decoder, reply_encoder, request_decoder
 
 __all__ = ["Worker"]
 
@@ -47,6 +54,15 @@ UNEXPECTED = ErrorInfo(
     errorcode="generalexceptionmessage",
     message="An unexpected error occurred in the function",
 )
+#: A write call whose first worker died while running it: it may or may not have taken effect,
+#: and running it again could apply it twice, so the client is told rather than guessed for.
+INTERRUPTED = ErrorInfo(
+    exception="moodle_exception",
+    errorcode="callinterrupted",
+    message="The call was interrupted; it may or may not have taken effect",
+    debuginfo="A worker stopped while running this write call; it is not run again",
+)
+_RUNNING = b"running"
 
 
 class Worker:
@@ -62,10 +78,13 @@ class Worker:
         self.contexts = ContextStore(self.redis, self.names)
         self.roles = RoleStore(self.redis, self.names)
         self.files = FileStore(self.redis, self.names, Path(settings.files_dir))
-        self._connection: AbstractRobustConnection | None = None
+        self.link = BusLink(
+            settings.amqp_url, name=f"{settings.namespace}-worker", setup=self._setup
+        )
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._inflight: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.calls_handled = 0
 
     @property
@@ -75,13 +94,30 @@ class Worker:
     async def start(self) -> None:
         await self.redis.ping()
         await sync_catalog(self.store, self.plugins, self.functions)
-        self._connection = await connect_amqp(
-            self.settings.amqp_url, name=f"{self.settings.namespace}-worker"
+        await run_install_hooks(
+            self.plugins,
+            InstallContext(
+                store=self.store,
+                wwwroot=self.settings.wwwroot,
+                contexts=self.contexts,
+                roles=self.roles,
+                files=self.files,
+                redis=self.redis,
+                names=self.names,
+                seed=self.settings.seed,
+            ),
         )
-        channel = await self._connection.channel()
+        await self.link.start()
+        log.info(
+            "worker consuming %d functions of %s", len(self.functions), sorted(self.components)
+        )
+
+    async def _setup(self, connection: AbstractConnection) -> None:
+        """Declare the topology and consume; runs again after every reconnection."""
+        channel = await connection.channel()
         await channel.set_qos(prefetch_count=self.settings.concurrency)
-        self._channel = channel
         exchange = await declare_calls_exchange(channel, self.names)
+        consumers = []
         for component in sorted(self.components):
             queue = await declare_call_queue(
                 channel, self.names, component, max_length=self.settings.queue_max_length
@@ -89,14 +125,12 @@ class Worker:
             for name, fdef in self.functions.items():
                 if fdef.info.component == component:
                     await queue.bind(exchange, routing_key=name)
-            tag = await queue.consume(self._on_message)
-            self._consumers.append((queue, tag))
-        log.info(
-            "worker consuming %d functions of %s", len(self.functions), sorted(self.components)
-        )
+            consumers.append((queue, await queue.consume(self._on_message)))
+        self._channel, self._consumers = channel, consumers
 
     async def stop(self) -> None:
         """Stop taking calls, let in-flight ones finish (bounded), then close connections."""
+        self._stopping = True
         for queue, tag in self._consumers:
             try:
                 await queue.cancel(tag)
@@ -108,11 +142,14 @@ class Worker:
             _done, pending = await asyncio.wait(self._inflight, timeout=self.settings.drain_seconds)
             for task in pending:
                 task.cancel()
-        if self._connection is not None:
-            await self._connection.close()
+        await self.link.close()
         await self.redis.aclose()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        if self._stopping:
+            # Delivered between the cancel and its confirmation: hand it to another worker.
+            await message.nack(requeue=True)
+            return
         # Each call runs in its own task so one slow function does not hold the others back;
         # prefetch already bounds how many exist at once.
         task = asyncio.create_task(self._handle(message))
@@ -131,24 +168,48 @@ class Worker:
             log.info("dropping expired call %s to %s", request.call_id, request.function)
             await message.ack()
             return
-        reply = await self._run(request, remaining)
-        if message.reply_to:
-            assert self._channel is not None
-            # No `mandatory` here: RabbitMQ 3.10 returns Direct Reply-To messages even when
-            # it delivered them.
-            await self._channel.default_exchange.publish(
-                aio_pika.Message(
-                    reply_encoder.encode(reply),
-                    correlation_id=message.correlation_id,
-                    content_type="application/msgpack",
-                ),
-                routing_key=message.reply_to,
-            )
-        await message.ack()
+        fdef = self.functions.get(request.function)
+        if fdef is not None and fdef.info.type == "write":
+            reply = await self._run_once(fdef, request, remaining)
+        else:
+            reply = await self._run(fdef, request, remaining)
+        try:
+            if message.reply_to and self._channel is not None:
+                # No `mandatory` here: RabbitMQ 3.10 returns Direct Reply-To messages even
+                # when it delivered them.
+                await self._channel.default_exchange.publish(
+                    aio_pika.Message(
+                        reply_encoder.encode(reply),
+                        correlation_id=message.correlation_id,
+                        content_type="application/msgpack",
+                    ),
+                    routing_key=message.reply_to,
+                )
+            await message.ack()
+        except Exception as exc:
+            # The connection went away under us: the broker redelivers the call.
+            log.warning("could not reply to %s (%r)", request.call_id, exc)
+            return
         self.calls_handled += 1
 
-    async def _run(self, request: CallRequest, remaining: float) -> CallReply:
-        fdef = self.functions.get(request.function)
+    async def _run_once(
+        self, fdef: FunctionDef, request: CallRequest, remaining: float
+    ) -> CallReply:
+        """Run a write call at most once per call id; replay its outcome to redeliveries."""
+        key = self.names.call_outcome(request.call_id)
+        if not await self.redis.set(key, _RUNNING, nx=True, ex=CALL_OUTCOME_TTL):
+            stored = await self.redis.get(key)
+            if stored is not None and stored != _RUNNING:
+                log.info("replaying the stored outcome of write call %s", request.call_id)
+                return reply_decoder.decode(bytes(stored))  # type: ignore[arg-type]
+            return CallReply(request.call_id, error=INTERRUPTED)
+        reply = await self._run(fdef, request, remaining)
+        await self.redis.set(key, reply_encoder.encode(reply), ex=CALL_OUTCOME_TTL)
+        return reply
+
+    async def _run(
+        self, fdef: FunctionDef | None, request: CallRequest, remaining: float
+    ) -> CallReply:
         if fdef is None:
             return CallReply(
                 request.call_id,

@@ -12,16 +12,23 @@ from typing import Any
 
 from services.gateway.catalog import CompiledFunction
 from services.gateway.rpc import RpcClient
-from shared.errors import WSError
+from shared.errors import ServiceUnavailable, WSError
 from shared.wire import Caller, CallRequest, CallSettings
 
 __all__ = ["Dispatcher"]
 
+BUSY = ServiceUnavailable(
+    "servicebusy",
+    "The server is busy, please try again later",
+    "Too many calls in flight on this gateway",
+)
+
 
 class Dispatcher:
-    def __init__(self, rpc: RpcClient, *, call_timeout: float) -> None:
+    def __init__(self, rpc: RpcClient, *, call_timeout: float, max_inflight: int = 2000) -> None:
         self.rpc = rpc
         self.call_timeout = call_timeout
+        self.max_inflight = max_inflight
 
     async def execute(
         self,
@@ -33,6 +40,8 @@ class Dispatcher:
         request_id: str = "",
     ) -> Any:
         """Run ``function`` with raw ``params``; returns the cleaned result."""
+        if self.rpc.inflight >= self.max_inflight:
+            raise BUSY
         cleaned = function.validate(params)
         # A function without parameters cleans to PHP's empty array, which we render as [].
         args: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}

@@ -6,7 +6,8 @@ Every failure becomes a :class:`shared.errors.PlatformError` the protocols can r
 
 * no queue bound for the function (``basic.return``) or no consumer on it -> ``noworkers``
 * queue full (nack from ``x-overflow: reject-publish``) -> ``servicebusy``
-* broker connection lost -> ``brokerunavailable``
+* broker connection lost, or not (yet) back -> ``brokerunavailable``, at once: calls in flight
+  when the connection drops fail immediately instead of waiting for their deadline
 * no reply before the deadline -> ``calltimeout``
 """
 
@@ -20,9 +21,9 @@ import aio_pika
 import aiormq
 from aio_pika.abc import (
     AbstractChannel,
+    AbstractConnection,
     AbstractExchange,
     AbstractIncomingMessage,
-    AbstractRobustConnection,
 )
 from aio_pika.exceptions import (
     AMQPError,
@@ -32,7 +33,7 @@ from aio_pika.exceptions import (
 )
 from pamqp import commands as spec
 
-from shared.bus import CALL_CONTENT_TYPE, DIRECT_REPLY_TO, connect_amqp, declare_calls_exchange
+from shared.bus import CALL_CONTENT_TYPE, DIRECT_REPLY_TO, BusLink, declare_calls_exchange
 from shared.constants import Names
 from shared.errors import CallTimeout, ServiceUnavailable
 from shared.wire import CallReply, CallRequest, reply_decoder, request_encoder
@@ -46,6 +47,13 @@ NO_WORKERS = ServiceUnavailable(
     "The service is temporarily unavailable",
     "No worker is running for this function",
 )
+QUEUE_FULL = ServiceUnavailable(
+    "servicebusy",
+    "The server is busy, please try again later",
+    "The call queue is full",
+)
+
+_BUS_ERRORS = (AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, ConnectionError)
 
 
 def _broker_down(detail: str) -> ServiceUnavailable:
@@ -54,10 +62,14 @@ def _broker_down(detail: str) -> ServiceUnavailable:
 
 class RpcClient:
     def __init__(self, amqp_url: str, names: Names, *, consumer_check_ttl: float = 1.0) -> None:
-        self.amqp_url = amqp_url
         self.names = names
         self.consumer_check_ttl = consumer_check_ttl
-        self._connection: AbstractRobustConnection | None = None
+        self.link = BusLink(
+            amqp_url,
+            name=f"{names.namespace}-gateway",
+            setup=self._setup,
+            on_lost=self._fail_pending,
+        )
         self._channel: AbstractChannel | None = None
         self._check_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -67,22 +79,38 @@ class RpcClient:
 
     @property
     def connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        return self.link.ready.is_set()
+
+    @property
+    def inflight(self) -> int:
+        return len(self._pending)
 
     async def start(self) -> None:
-        self._connection = await connect_amqp(self.amqp_url, name=f"{self.names.namespace}-gateway")
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        self._exchange = await declare_calls_exchange(channel, self.names)
+        """Connect, or keep trying in the background: the gateway serves (and reports itself
+        unhealthy) while the broker is away."""
+        await self.link.start(wait=False)
+
+    async def _setup(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await declare_calls_exchange(channel, self.names)
         reply_queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await reply_queue.consume(self._on_reply, no_ack=True)
-        self._channel = channel
+        self._channel, self._exchange = channel, exchange
+        self._check_channel = None
+        self._consumers.clear()
+
+    def _fail_pending(self) -> None:
+        # Replies to these calls would have come back on the lost connection: they never will.
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(_broker_down("Lost the connection to the message broker"))
+        self._channel = self._exchange = self._check_channel = None
 
     async def close(self) -> None:
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(_broker_down("The gateway is shutting down"))
-        if self._connection is not None:
-            await self._connection.close()
+        await self.link.close()
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         fut = self._pending.get(message.correlation_id or "")
@@ -100,17 +128,14 @@ class RpcClient:
         cached = self._consumers.get(queue)
         if cached is not None and now - cached[0] < self.consumer_check_ttl:
             return cached[1]
-        assert self._connection is not None
+        connection = self.link.connection
+        if connection is None:
+            raise _broker_down("Not connected to the message broker")
         if self._check_channel is None or self._check_channel.is_closed:
             # A passive declare of a missing queue closes its channel: keep it apart.
-            self._check_channel = await self._connection.channel(publisher_confirms=False)
+            self._check_channel = await connection.channel(publisher_confirms=False)
         try:
-            # robust=False: a robust channel answers repeated passive declares from its cache.
-            declared = await self._check_channel.declare_queue(
-                queue,
-                passive=True,
-                robust=False,  # type: ignore[call-arg]  # RobustChannel's own keyword
-            )
+            declared = await self._check_channel.declare_queue(queue, passive=True)
             result = declared.declaration_result
             count = int(result.consumer_count or 0) if result is not None else 0
         except ChannelClosed:
@@ -121,12 +146,13 @@ class RpcClient:
 
     async def call(self, request: CallRequest, queue: str) -> CallReply:
         """Publish ``request`` and wait for the reply until ``request.deadline``."""
-        if self._channel is None or self._exchange is None:
+        exchange = self._exchange
+        if exchange is None or not self.connected:
             raise _broker_down("Not connected to the message broker")
         try:
             if await self.consumer_count(queue) == 0:
                 raise NO_WORKERS
-        except (AMQPError, ChannelInvalidStateError, ConnectionError) as exc:
+        except _BUS_ERRORS as exc:
             raise _broker_down(f"Message broker unavailable: {exc!r}") from None
         timeout = request.deadline - time.time()
         if timeout <= 0:
@@ -134,41 +160,33 @@ class RpcClient:
         fut: asyncio.Future[CallReply] = asyncio.get_running_loop().create_future()
         self._pending[request.call_id] = fut
         try:
-            try:
-                await self._exchange.publish(
-                    aio_pika.Message(
-                        request_encoder.encode(request),
-                        correlation_id=request.call_id,
-                        reply_to=DIRECT_REPLY_TO,
-                        content_type=CALL_CONTENT_TYPE,
-                        # The message dies with its deadline: a call nobody waits for never runs.
-                        expiration=max(timeout, 0.001),
-                        delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-                    ),
-                    routing_key=request.function,
-                    mandatory=True,
-                    timeout=timeout,
-                )
-            except DeliveryError as exc:
-                if isinstance(exc.frame, spec.Basic.Return):
-                    raise NO_WORKERS from None
-                raise ServiceUnavailable(
-                    "servicebusy",
-                    "The server is busy, please try again later",
-                    "The call queue is full",
-                ) from None
-            except (
-                AMQPError,
-                aiormq.exceptions.AMQPError,
-                ChannelInvalidStateError,
-                ConnectionError,
-            ) as exc:
-                raise _broker_down(f"Message broker unavailable: {exc!r}") from None
-            except TimeoutError:
-                raise CallTimeout(request.function, timeout) from None
+            await self._publish(exchange, request, seconds=timeout)
             try:
                 return await asyncio.wait_for(fut, request.deadline - time.time())
             except TimeoutError:
                 raise CallTimeout(request.function, timeout) from None
         finally:
             self._pending.pop(request.call_id, None)
+
+    async def _publish(
+        self, exchange: AbstractExchange, request: CallRequest, *, seconds: float
+    ) -> None:
+        message = aio_pika.Message(
+            request_encoder.encode(request),
+            correlation_id=request.call_id,
+            reply_to=DIRECT_REPLY_TO,
+            content_type=CALL_CONTENT_TYPE,
+            # The message dies with its deadline: a call nobody waits for never runs.
+            expiration=max(seconds, 0.001),
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+        )
+        try:
+            await exchange.publish(
+                message, routing_key=request.function, mandatory=True, timeout=seconds
+            )
+        except DeliveryError as exc:
+            raise (NO_WORKERS if isinstance(exc.frame, spec.Basic.Return) else QUEUE_FULL) from None
+        except _BUS_ERRORS as exc:
+            raise _broker_down(f"Message broker unavailable: {exc!r}") from None
+        except TimeoutError:
+            raise CallTimeout(request.function, seconds) from None

@@ -1,0 +1,124 @@
+"""Faults during calls: killed workers, drains, expired calls. Nothing lost, nothing run twice."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from shared.constants import Names
+from shared.store import connect_redis
+from tests.e2e.stack import Stack, rest, start_stack, stop_stack
+
+pytestmark = pytest.mark.e2e
+
+PROBE = "services.functions.plugins.core,tests.plugins.probe"
+
+
+@pytest.fixture
+async def probe_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    running = await start_stack(
+        tmp_path,
+        workers=1,
+        WS_PLUGINS=PROBE,
+        TEST_EXTRA_COMPONENTS="local_probe",
+        WS_CALL_TIMEOUT="10",
+        WS_CONCURRENCY="4",
+    )
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+
+
+def probe_token(stack: Stack) -> str:
+    return stack.wsadmin("token", "create", "student", "local_probe").stdout.split()[-1]
+
+
+async def counter(stack: Stack, key: str) -> int:
+    redis = connect_redis(stack.env.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        value = await redis.get(Names(stack.namespace).key("probe", "count", key))
+    finally:
+        await redis.aclose()
+    return int(value or 0)
+
+
+async def test_killed_worker_mid_write_is_not_run_twice(
+    probe_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    token = probe_token(probe_stack)
+    call = asyncio.create_task(
+        rest(http, probe_stack, "local_probe_count", token, key="kill", seconds="1.5")
+    )
+    await asyncio.sleep(0.6)  # the worker holds the call and sleeps before counting
+    probe_stack.stop("worker0", signal.SIGKILL)
+    probe_stack.spawn("worker1", "services.functions")  # gets the redelivered message
+    body = await call
+    assert body["errorcode"] == "callinterrupted", body
+    await asyncio.sleep(0.5)
+    assert await counter(probe_stack, "kill") == 0  # never executed by the second worker
+
+
+async def test_killed_worker_mid_read_is_answered_by_another(
+    probe_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    token = probe_token(probe_stack)
+    call = asyncio.create_task(rest(http, probe_stack, "local_probe_sleep", token, seconds="1"))
+    await asyncio.sleep(0.4)
+    probe_stack.stop("worker0", signal.SIGKILL)
+    probe_stack.spawn("worker1", "services.functions")
+    assert await call == {"slept": 1.0}
+
+
+async def test_sigterm_drains_in_flight_calls(
+    probe_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    token = probe_token(probe_stack)
+    calls = [
+        asyncio.create_task(rest(http, probe_stack, "local_probe_sleep", token, seconds="1.5"))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    code = await asyncio.to_thread(probe_stack.stop, "worker0", signal.SIGTERM)
+    assert code == 0
+    assert time.monotonic() - started < 5
+    assert await asyncio.gather(*calls) == [{"slept": 1.5}] * 3
+
+
+async def test_expired_calls_are_never_executed(
+    probe_stack: Stack, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """A call that waited in the queue past its deadline is dropped, not run late."""
+    probe_stack.stop("gateway")
+    # A second gateway with a short deadline; the only worker is kept busy by long sleeps.
+    probe_stack.env["WS_CALL_TIMEOUT"] = "1"
+    probe_stack.spawn("gateway", "services.gateway")
+    await probe_stack.wait_healthy(probe_stack.url)
+    token = probe_token(probe_stack)
+    busy = [
+        asyncio.create_task(rest(http, probe_stack, "local_probe_sleep", token, seconds="0.9"))
+        for _ in range(8)  # concurrency 4: half of them wait in the queue
+    ]
+    late = await rest(http, probe_stack, "local_probe_count", token, key="late")
+    assert late["errorcode"] == "calltimeout"
+    await asyncio.gather(*busy)
+    await asyncio.sleep(1.5)  # the worker is free: an unexpired copy would run now
+    assert await counter(probe_stack, "late") == 0
+
+
+async def test_gateway_sigterm_finishes_in_flight_requests(
+    probe_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    token = probe_token(probe_stack)
+    call = asyncio.create_task(rest(http, probe_stack, "local_probe_sleep", token, seconds="1"))
+    await asyncio.sleep(0.3)
+    code = await asyncio.to_thread(probe_stack.stop, "gateway", signal.SIGTERM)
+    assert await call == {"slept": 1.0}
+    assert code == 0
