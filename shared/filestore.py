@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import mimetypes
 import os
+import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -31,9 +32,14 @@ import redis.asyncio as aioredis
 
 from shared.constants import Names
 
-__all__ = ["FileRecord", "FileStore"]
+__all__ = ["DRAFT_ITEMID_MAX", "FileRecord", "FileStore"]
 
 CHUNK = 256 * 1024
+#: Draft item ids are random in 1..this (Moodle's file_get_unused_draft_itemid range).
+DRAFT_ITEMID_MAX = 999_999_999
+#: How long an allocated, still empty draft item id stays reserved (Moodle purges drafts after
+#: four days).
+DRAFT_CLAIM_TTL = 4 * 24 * 3600
 
 
 class FileRecord(msgspec.Struct, omit_defaults=True):
@@ -126,6 +132,25 @@ class FileStore:
                 if remaining is not None:
                     remaining -= len(chunk)
                 yield chunk
+
+    async def discard_blob(self, contenthash: str) -> None:
+        """Remove a blob that no file record references (an upload that was refused)."""
+        if not await self.redis.hexists(self.names.key("blobrefs"), contenthash):
+            self.blob_path(contenthash).unlink(missing_ok=True)
+
+    async def new_draft_itemid(self, user_contextid: int) -> int:
+        """An unused draft item id in the user's context, reserved for this caller."""
+        while True:
+            itemid = secrets.randbelow(DRAFT_ITEMID_MAX) + 1
+            claim = self.names.key("draftclaim", user_contextid, itemid)
+            if not await self.redis.set(claim, 1, nx=True, ex=DRAFT_CLAIM_TTL):
+                continue
+            if not await self.redis.exists(self._area(user_contextid, "user", "draft", itemid)):
+                return itemid
+
+    async def area_size(self, contextid: int, component: str, filearea: str, itemid: int) -> int:
+        """Total bytes of the files in an area (directories count zero)."""
+        return sum(f.filesize for f in await self.list_area(contextid, component, filearea, itemid))
 
     # --- records -------------------------------------------------------------------------------
     def _area(self, contextid: int, component: str, filearea: str, itemid: int) -> str:

@@ -269,7 +269,15 @@ class Store:
         """The user's private access key (for tokenpluginfile.php), stored on first use."""
         await self.redis.hsetnx(self.names.user_keys, str(userid), new_key)
         value = await self.redis.hget(self.names.user_keys, str(userid))
-        return _str(value) if value else new_key
+        key = _str(value) if value else new_key
+        # The reverse index lets tokenpluginfile.php find the user from the key alone.
+        await self.redis.hset(self.names.user_key_owners, key, userid)
+        return key
+
+    async def user_by_private_key(self, key: str) -> int | None:
+        """The id of the user whose private access key is ``key``, or None."""
+        userid = await self.redis.hget(self.names.user_key_owners, key)
+        return int(userid) if userid else None
 
     # --- invalidation --------------------------------------------------------------------------
     async def invalidate(self, kind: str, ident: str | int) -> None:

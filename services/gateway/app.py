@@ -16,6 +16,7 @@ from services.gateway import docs, health, jsonapi, login
 from services.gateway.catalog import Catalog
 from services.gateway.dispatch import Dispatcher
 from services.gateway.forms import FormLimits
+from services.gateway.protocols import add_protocol_routes, route_by_prefix
 from services.gateway.render import rest_error
 from services.gateway.rest import handle_rest
 from services.gateway.rpc import RpcClient
@@ -63,7 +64,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 
 async def fallback(request: web.Request) -> web.StreamResponse:
     """Route ``//webservice/rest/server.php`` and friends as if the slashes were single."""
-    handler = MOODLE_ROUTES.get(_SLASHES.sub("/", request.path))
+    handler = MOODLE_ROUTES.get(_SLASHES.sub("/", request.path)) or route_by_prefix(request)
     if handler is None:
         raise web.HTTPNotFound()
     return await handler(request)
@@ -134,5 +135,6 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_get("/docs", docs.api_docs)
     app.router.add_get("/openapi.json", docs.openapi)
     app.router.add_post("/api/v1/functions/{name}", jsonapi.handle_call)
+    add_protocol_routes(app, settings)
     app.router.add_route("*", "/{tail:.*}", fallback)
     return app

@@ -31,6 +31,17 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     #: How long the "does any worker consume this queue" answer is reused (seconds).
     consumer_check_ttl: float = 1.0
 
+    # --- PROTOCOLS (files, sessions) ---------------------------------------------------------
+    #: The file store's blob directory, shared with the workers (a compose volume).
+    files_dir: str = ".local/files"
+    #: Largest file upload.php accepts (bytes, -1 = unlimited) unless the site configuration
+    #: sets ``maxbytes``.
+    max_upload_bytes: int = 100 * 1024 * 1024
+    #: Bytes of private files a user may keep, unless the site configuration sets ``userquota``.
+    user_quota: int = 100 * 1024 * 1024
+    #: Seconds a browser session lives without activity.
+    session_ttl: int = 8 * 3600
+
     @property
     def public_url(self) -> str:
         return (self.wwwroot or f"http://{self.http_host}:{self.http_port}").rstrip("/")
