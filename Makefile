@@ -10,10 +10,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Written after a successful install; older than any requirements file means "install again".
 STAMP := $(VENV)/.installed
-SOURCES := shared services tests bench examples
+SOURCES := shared services tests bench examples wsclient
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format compose-check clean
+.PHONY: help install run test lint format compose-check chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ lint: install ## ruff check, ruff format --check, mypy --strict
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format --extend-exclude '*.md' .
+
+chaos: install ## faults under load (worker kills, broker and Redis restarts): a table; CHAOS_SECONDS=60
+	scripts/ensure-services.sh
+	$(BIN)/python -m tests.reliability.chaos --seconds $${CHAOS_SECONDS:-60}
 
 compose-check: install ## validate docker-compose.yml (real `docker compose config` + structure tests)
 	scripts/compose-check.sh
