@@ -57,6 +57,11 @@ chaos: install ## faults under load (worker kills, broker and Redis restarts): a
 compose-check: install ## validate docker-compose.yml (real `docker compose config` + structure tests)
 	scripts/compose-check.sh
 
+# Loopback only, bounded in time: ~7 min (BENCH_QUICK=1: ~1 min; BENCH_SOAK=1 adds 10 min).
+bench: install ## benchmark our call path against bare aiohttp/aio-pika baselines (docs/performance.md)
+	scripts/ensure-services.sh
+	$(BIN)/python -m bench.run
+
 clean: ## remove the virtualenvs, caches and build output (keeps .local/ state)
 	rm -rf $(VENV) .venv-tools .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -47,6 +47,8 @@ __all__ = [
     "CallContext",
     "FunctionDef",
     "Implementation",
+    "InstallContext",
+    "InstallHook",
     "Plugin",
     "ServiceDef",
     "run_blocking",
@@ -74,6 +76,26 @@ class CallContext:
     redis: aioredis.Redis
     names: Names
     request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InstallContext:
+    """What a plugin's install hook gets: the site's stores, no caller (nobody is calling)."""
+
+    store: Store
+    wwwroot: str
+    contexts: ContextStore
+    roles: RoleStore
+    files: FileStore
+    redis: aioredis.Redis
+    names: Names
+    #: Whether the site wants demo data (``WS_SEED``); hooks create only required data when off.
+    seed: bool = True
+
+
+#: ``async def hook(ctx: InstallContext) -> None``: run once per site (namespace), in
+#: registration order, by the first worker that loads the plugin.
+InstallHook = Callable[[InstallContext], Awaitable[None]]
 
 
 #: ``async def fn(ctx: CallContext, **cleaned_params) -> result``; the parameters are named as
@@ -111,6 +133,7 @@ class Plugin:
     version: str = ""
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     services: list[ServiceDef] = field(default_factory=list)
+    install_hooks: list[InstallHook] = field(default_factory=list)
 
     def function(
         self,
@@ -157,6 +180,13 @@ class Plugin:
 
     def service(self, service: ServiceDef) -> None:
         self.services.append(service)
+
+    def on_install(self, hook: InstallHook) -> InstallHook:
+        """Register a hook run once per site when the plugin is first loaded (Moodle's
+        ``db/install.php``). It must be idempotent: a worker killed mid-install has the next
+        worker run it again."""
+        self.install_hooks.append(hook)
+        return hook
 
 
 async def run_blocking(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+import time
 from collections.abc import Iterable
 
-from services.functions.api import FunctionDef, Plugin
+from services.functions.api import FunctionDef, InstallContext, Plugin
 from shared.records import ServiceRecord
 from shared.store import Store
 
-__all__ = ["BUILTIN_SERVICE_COMPONENT", "load_plugins", "select_functions", "sync_catalog"]
+__all__ = [
+    "BUILTIN_SERVICE_COMPONENT",
+    "load_plugins",
+    "run_install_hooks",
+    "select_functions",
+    "sync_catalog",
+]
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +104,41 @@ async def sync_catalog(
                 log.warning("%s cannot join admin-created service %r", fdef.info.name, shortname)
             else:
                 await store.add_service_functions(service.id, [fdef.info.name])
+
+
+#: Seconds an install may hold its claim; a worker that died mid-install frees it after this.
+INSTALL_CLAIM_SECONDS = 300
+INSTALL_DONE = b"done"
+
+
+async def run_install_hooks(
+    plugins: Iterable[Plugin], ctx: InstallContext, *, wait: float = 60.0
+) -> None:
+    """Run each plugin's install hooks once per namespace.
+
+    The first worker claims ``{ns}:installed:<component>`` with ``SET NX`` and runs the hooks;
+    the others wait (up to ``wait`` seconds) until it is marked done, so no worker serves calls
+    against a half-installed site. A failed install releases the claim for the next start.
+    """
+    for plugin in plugins:
+        if not plugin.install_hooks:
+            continue
+        key = ctx.names.key("installed", plugin.component)
+        if await ctx.redis.set(key, "running", nx=True, ex=INSTALL_CLAIM_SECONDS):
+            try:
+                for hook in plugin.install_hooks:
+                    await hook(ctx)
+            except BaseException:
+                await ctx.redis.delete(key)
+                raise
+            await ctx.redis.set(key, INSTALL_DONE)
+            log.info("installed %s", plugin.component)
+            continue
+        deadline = time.monotonic() + wait
+        while await ctx.redis.get(key) not in (INSTALL_DONE, None):
+            if time.monotonic() > deadline:
+                log.warning(
+                    "%s is still being installed elsewhere; starting anyway", plugin.component
+                )
+                break
+            await asyncio.sleep(0.1)

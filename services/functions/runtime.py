@@ -33,6 +33,7 @@ from aio_pika.abc import (
 )
 
 from services.functions.api import CallContext, FunctionDef, InstallContext, Plugin
+from services.functions.fnloop import FunctionLoop
 from services.functions.registry import run_install_hooks, select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
 from shared.bus import BusLink, declare_call_queue, declare_calls_exchange
@@ -86,6 +87,7 @@ class Worker:
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.calls_handled = 0
+        self.fnloop = FunctionLoop(settings.redis_url, self.names, settings.files_dir)
 
     @property
     def components(self) -> set[str]:
@@ -93,6 +95,7 @@ class Worker:
 
     async def start(self) -> None:
         await self.redis.ping()
+        await self.fnloop.start()
         await sync_catalog(self.store, self.plugins, self.functions)
         await run_install_hooks(
             self.plugins,
@@ -143,6 +146,7 @@ class Worker:
             for task in pending:
                 task.cancel()
         await self.link.close()
+        await self.fnloop.close()
         await self.redis.aclose()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -219,38 +223,46 @@ class Worker:
                     "Can't find data record in database table external_functions.",
                 ),
             )
+        res = self.fnloop.resources
         ctx = CallContext(
             caller=request.caller,
             settings=request.settings,
             call_id=request.call_id,
             deadline=request.deadline,
-            store=self.store,
+            store=res.store,
             wwwroot=self.settings.wwwroot,
-            contexts=self.contexts,
-            roles=self.roles,
-            files=self.files,
-            redis=self.redis,
+            contexts=res.contexts,
+            roles=res.roles,
+            files=res.files,
+            redis=res.redis,
             names=self.names,
             request_id=request.request_id,
         )
-        started = time.perf_counter()
-        try:
-            result: Any = await asyncio.wait_for(
-                fdef.implementation(ctx, **request.args), timeout=remaining
-            )
-        except WSError as exc:
-            return CallReply(
-                request.call_id, error=exc.info(), worker_time=time.perf_counter() - started
-            )
-        except TimeoutError:
-            log.warning("%s exceeded its deadline", request.function)
-            return CallReply(
-                request.call_id,
-                error=ErrorInfo("moodle_exception", "calltimeout", "The call timed out"),
-            )
-        except Exception:
-            log.exception("function %s failed (call %s)", request.function, request.call_id)
-            return CallReply(
-                request.call_id, error=UNEXPECTED, worker_time=time.perf_counter() - started
-            )
-        return CallReply(request.call_id, result=result, worker_time=time.perf_counter() - started)
+        return await self.fnloop.run(_invoke(fdef, ctx, request, remaining))
+
+
+async def _invoke(
+    fdef: FunctionDef, ctx: CallContext, request: CallRequest, remaining: float
+) -> CallReply:
+    """Run one implementation (on the functions loop) and turn its outcome into a reply."""
+    started = time.perf_counter()
+    try:
+        result: Any = await asyncio.wait_for(
+            fdef.implementation(ctx, **request.args), timeout=remaining
+        )
+    except WSError as exc:
+        return CallReply(
+            request.call_id, error=exc.info(), worker_time=time.perf_counter() - started
+        )
+    except TimeoutError:
+        log.warning("%s exceeded its deadline", request.function)
+        return CallReply(
+            request.call_id,
+            error=ErrorInfo("moodle_exception", "calltimeout", "The call timed out"),
+        )
+    except Exception:
+        log.exception("function %s failed (call %s)", request.function, request.call_id)
+        return CallReply(
+            request.call_id, error=UNEXPECTED, worker_time=time.perf_counter() - started
+        )
+    return CallReply(request.call_id, result=result, worker_time=time.perf_counter() - started)

@@ -29,3 +29,6 @@ class WorkerSettings(msgspec.Struct, frozen=True):
     debug: DebugLevel = "normal"
     #: Load the benchmark plugin (``local_bench``).
     bench: bool = False
+    # --- core functions (issue 6) ---
+    #: Seed the demo site (courses, activities, files) on the first start of a namespace.
+    seed: bool = True

@@ -6,6 +6,7 @@ Loaded by the end-to-end stacks (WS_PLUGINS) next to the core plugin; never in p
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from services.functions.api import CallContext, Plugin, ServiceDef
@@ -137,3 +138,17 @@ async def count(ctx: CallContext, key: str, seconds: float) -> dict[str, int]:
         await asyncio.sleep(seconds)
     value = await ctx.redis.incr(ctx.names.key("probe", "count", key))
     return {"count": int(value)}
+
+
+@plugin.function(
+    parameters=ExternalFunctionParameters(
+        {"seconds": ExternalValue(PARAM_FLOAT, "how long to block", VALUE_DEFAULT, 1.0)}
+    ),
+    returns=ExternalSingleStructure({"blocked": ExternalValue(PARAM_FLOAT, "seconds")}),
+    services=["local_probe"],
+)
+async def block(ctx: CallContext, seconds: float) -> dict[str, float]:
+    """Misbehaving plugin code: blocks its event loop (what ``run_blocking`` is for)."""
+    del ctx
+    time.sleep(seconds)  # noqa: ASYNC251  (deliberately blocking)
+    return {"blocked": seconds}

@@ -1,7 +1,7 @@
-"""A private RabbitMQ node for tests that stop and restart the broker.
+"""A private RabbitMQ node and Redis server for tests that stop and restart them.
 
-The machine's own broker is shared (other stacks, other runs); restarting it would break them.
-This node gets its own name, ports and data folder, and is removed afterwards.
+The machine's own services are shared (other stacks, other runs); restarting them would break
+those. These get their own names, ports and data folders, and are removed afterwards.
 """
 
 from __future__ import annotations
@@ -88,3 +88,61 @@ class PrivateBroker:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A redis-server of our own (append-only, so data survives its restart)."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="wsredis-"))
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def answers(self) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def start(self) -> None:
+        subprocess.run(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=10,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            assert time.monotonic() < deadline, "private redis did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        subprocess.run(
+            ["redis-cli", "-p", str(self.port), "shutdown"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+        deadline = time.monotonic() + 10
+        while self.answers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -122,3 +122,33 @@ async def test_gateway_sigterm_finishes_in_flight_requests(
     code = await asyncio.to_thread(probe_stack.stop, "gateway", signal.SIGTERM)
     assert await call == {"slept": 1.0}
     assert code == 0
+
+
+@pytest.fixture
+async def heartbeat_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    # A 2 s heartbeat: a worker whose connection loop stalled for 8 s would be dropped.
+    url = "amqp://guest:guest@127.0.0.1:5672/?heartbeat=2"
+    running = await start_stack(
+        tmp_path,
+        workers=1,
+        AMQP_URL=url,
+        WS_PLUGINS=PROBE,
+        TEST_EXTRA_COMPONENTS="local_probe",
+        WS_CALL_TIMEOUT="20",
+    )
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+
+
+async def test_blocking_plugin_code_does_not_stall_heartbeats(
+    heartbeat_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    token = probe_token(heartbeat_stack)
+    body = await rest(http, heartbeat_stack, "local_probe_block", token, seconds="8")
+    assert body == {"blocked": 8.0}
+    log = (heartbeat_stack.logdir / "worker0.log").read_text()
+    assert "lost the broker connection" not in log
+    # The same message was not redelivered to run a second time.
+    assert log.count("replaying") == 0
