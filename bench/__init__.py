@@ -1,0 +1,1 @@
+"""The benchmark harness (``make bench``): load generation, baselines, micro-benchmarks."""
