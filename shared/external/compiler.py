@@ -56,6 +56,8 @@ _PLAIN: dict[str, Callable[[str], object]] = {
 _NON_STRING_RESULTS = frozenset(
     {c.PARAM_INT, c.PARAM_FLOAT, c.PARAM_BOOL, c.PARAM_PERMISSION, c.PARAM_LOCALISEDFLOAT}
 )
+#: Bound of each string validator's memo of values found clean (cleared when full).
+_KNOWN_MAX = 4096
 # Canonical decimal integers that certainly fit in 64 bits.
 _INT_STRING = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z").match
 _INT_KEY = re.compile(r"(?:0|-?[1-9][0-9]*)\Z").match
@@ -143,12 +145,22 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
         if ptype in _NON_STRING_RESULTS:
             return slow
         cleaner = CLEANERS[ptype]
+        # Strings already found clean. Cleaning is a pure function of the string (the wwwroot
+        # it may read is set once at start-up), and the same values come back call after call
+        # (module names, URLs of the same course), so their regex work is done once.
+        known: dict[str, None] = {}
 
         def string_value(value: Any) -> Any:
             # For a string whose cleaning gives the same string, "unchanged after cleaning"
             # holds; skip the generic checks. Everything else takes the full path.
-            if type(value) is str and cleaner(value) == value:
-                return value
+            if type(value) is str:
+                if value in known:
+                    return value
+                if cleaner(value) == value:
+                    if len(known) >= _KNOWN_MAX:
+                        known.clear()
+                    known[value] = None
+                    return value
             return slow(value)
 
         return string_value
@@ -198,7 +210,7 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
         missing_text = "Missing required key in single structure: "
         bad_text = "Only arrays accepted. The bad value is: '"
 
-    def run(source: dict[Any, Any], check_keys: bool) -> Any:
+    def generic_run(source: dict[Any, Any], check_keys: bool) -> Any:
         result: dict[str, Any] = {}
         found = 0
         for key, validate, required, use_default, default in entries:
@@ -207,7 +219,7 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
                 if check_keys:
                     # PHP would have matched integer keys to their string forms.
                     if any(type(name) is not str for name in source):
-                        return run(php_keyed(source), False)
+                        return generic_run(php_keyed(source), False)
                     check_keys = False
                 if required == c.VALUE_REQUIRED:
                     raise error(missing_text + key)
@@ -222,12 +234,23 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
                 raise error(wrap_debuginfo(key, inner)) from None
         if not output and found != len(source):
             if check_keys and any(type(name) is not str for name in source):
-                return run(php_keyed(source), False)
+                return generic_run(php_keyed(source), False)
             unexpected = ", ".join(php_key(name) for name in source if name not in desc.keys)
             raise error(f"Unexpected keys ({unexpected}) detected in parameter array.")
         if result or keep_dict:
             return result
         return []  # an empty PHP array: JSON "[]"
+
+    run = _generate_run(
+        entries,
+        generic_run,
+        error,
+        exc,
+        output=output,
+        keep_dict=keep_dict,
+        missing_text=missing_text,
+        described=desc.keys,
+    )
 
     def single(value: Any) -> Any:
         kind = type(value)
@@ -242,6 +265,94 @@ def _compile_single(desc: ExternalSingleStructure, mode: _Mode) -> Validator:
         raise error(f"{bad_text}{print_r(value)}'")
 
     return single
+
+
+def _generate_run(
+    entries: tuple[tuple[str, Validator, int, bool, Any], ...],
+    generic_run: Callable[[dict[Any, Any], bool], Any],
+    error: Callable[[str], WSError],
+    exc: type[WSError],
+    *,
+    output: bool,
+    keep_dict: bool,
+    missing_text: str,
+    described: dict[str, Any],
+) -> Callable[[dict[Any, Any], bool], Any]:
+    """``generic_run`` unrolled into straight-line code for this structure's keys.
+
+    Same semantics, without the per-key loop and tuple unpacking, and with PARAM_INT values
+    that are already in range stored without a call: on large returns (hundreds of modules)
+    this is most of the cost. Unusual inputs (non-string keys, unexpected keys) go back to
+    ``generic_run``.
+    """
+    ns: dict[str, Any] = {
+        "MISSING": _MISSING,
+        "generic_run": generic_run,
+        "php_keyed": php_keyed,
+        "error": error,
+        "exc": exc,
+        "wrap": wrap_debuginfo,
+        "missing_text": missing_text,
+        "INT_MIN": PHP_INT_MIN,
+        "INT_MAX": PHP_INT_MAX,
+        "described": described,
+        "php_key": php_key,
+    }
+    code = [
+        "def run(source, check_keys):",
+        "    result = {}",
+        "    found = 0",
+        "    get = source.get",
+    ]
+
+    def store(i: int, is_int: bool, indent: str) -> list[str]:
+        body = [
+            f"{indent}try:",
+            f"{indent}    result[k{i}] = v{i}(item)",
+            f"{indent}except exc as inner:",
+            f"{indent}    raise error(wrap(k{i}, inner)) from None",
+        ]
+        if not is_int:
+            return body
+        return [
+            f"{indent}if type(item) is int and INT_MIN <= item <= INT_MAX:",
+            f"{indent}    result[k{i}] = item",
+            f"{indent}else:",
+            *("    " + line for line in body),
+        ]
+
+    for i, (key, validate, required, use_default, default) in enumerate(entries):
+        ns[f"k{i}"], ns[f"v{i}"], ns[f"d{i}"] = key, validate, default
+        is_int = getattr(validate, "__name__", "") == "int_value"
+        code += [
+            f"    item = get(k{i}, MISSING)",
+            "    if item is MISSING:",
+            "        if check_keys:",
+            "            if any(type(name) is not str for name in source):",
+            "                return generic_run(php_keyed(source), False)",
+            "            check_keys = False",
+        ]
+        if required == c.VALUE_REQUIRED:
+            code.append(f"        raise error(missing_text + k{i})")
+        elif use_default:
+            code.append(f"        item = d{i}")
+            code += store(i, is_int, "        ")
+        else:
+            code.append("        pass")
+        code += ["    else:", "        found += 1", *store(i, is_int, "        ")]
+    if not output:
+        code += [
+            "    if found != len(source):",
+            "        if check_keys and any(type(name) is not str for name in source):",
+            "            return generic_run(php_keyed(source), False)",
+            "        unexpected = ', '.join(php_key(n) for n in source if n not in described)",
+            "        raise error(f'Unexpected keys ({unexpected}) detected in parameter array.')",
+        ]
+    # An empty result is PHP's empty array, JSON "[]"; function parameters stay a dict.
+    code += ["    return result"] if keep_dict else ["    return result if result else []"]
+    exec("\n".join(code), ns)  # noqa: S102  (generated from the description, not from input)
+    run: Callable[[dict[Any, Any], bool], Any] = ns["run"]
+    return run
 
 
 def _compile_multiple(desc: ExternalMultipleStructure, mode: _Mode) -> Validator:
