@@ -22,13 +22,14 @@ from typing import Any
 import aio_pika
 import aiohttp
 
+from services.functions.plugins.core import plugins as core_plugins
 from shared.constants import Names
 from shared.store import connect_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "Admin-Test-2026!"
 #: Components the core plugin serves: their queues are deleted with the stack.
-CORE_COMPONENTS = ("core_webservice", "tool_mobile")
+CORE_COMPONENTS = tuple(p.component for p in core_plugins)
 
 
 def free_port() -> int:
