@@ -133,7 +133,9 @@ def course_summary(course: Course) -> dict[str, Any]:
     ajax=True,
     services=MOBILE,
 )
-async def get_courses(ctx: CallContext, options: dict[str, Any] | list[Any]) -> list[dict[str, Any]]:
+async def get_courses(
+    ctx: CallContext, options: dict[str, Any] | list[Any]
+) -> list[dict[str, Any]]:
     site = Site(ctx)
     # The default is PHP's array(): an empty list once cleaned.
     ids = (options.get("ids") if isinstance(options, dict) else None) or []
