@@ -16,6 +16,7 @@ from services.auth.login import IssuedToken, Login, LoginRequest
 from services.auth.passwords import Passwords
 from services.auth.request import client_origin, read_params
 from services.auth.seed import seed_site
+from services.auth.sessions import register_session_routes
 from services.auth.settings import AuthSettings
 from shared.constants import Names
 from shared.errors import WSError
@@ -139,6 +140,7 @@ def create_app(settings: AuthSettings) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = store
     app[LOGIN] = Login(store, passwords, accounts, token_duration=settings.token_duration)
+    register_session_routes(app, settings, store, app[LOGIN])
     app.cleanup_ctx.append(_redis_lifecycle)
     # "{lead}" absorbs the extra slashes of clients whose base URL ends in "/".
     app.router.add_route("GET", r"/{lead:/*}login/token.php", token_php)

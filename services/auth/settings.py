@@ -40,6 +40,9 @@ class AuthSettings(msgspec.Struct, kw_only=True):
     argon2_parallelism: int = DEFAULT_PARALLELISM
     #: Largest request body accepted on token.php (bytes); credentials are tiny.
     max_body_size: int = 64 * 1024
+    # --- PROTOCOLS (browser sessions) ----------------------------------------------------------
+    #: Seconds a browser session lives without activity (the gateway uses the same value).
+    session_ttl: int = 8 * 3600
 
 
 class AdminSettings(msgspec.Struct, kw_only=True):

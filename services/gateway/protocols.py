@@ -12,7 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.gateway import files
+from services.gateway import ajax, files
+from services.gateway.browserlogin import forward_browser_login
 from services.gateway.files import FILE_SERVICES, FileServices
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
@@ -35,6 +36,10 @@ PREFIX_ROUTES: dict[str, Handler] = {
 #: Exact paths (also reachable with doubled slashes through the gateway's fallback).
 EXACT_ROUTES: dict[str, tuple[tuple[str, ...], Handler]] = {
     "/webservice/upload.php": (("POST",), files.handle_upload),
+    "/lib/ajax/service.php": (("POST",), ajax.handle_service),
+    "/lib/ajax/service-nologin.php": (("GET", "POST"), ajax.handle_service_nologin),
+    "/login/index.php": (("GET", "POST"), forward_browser_login),
+    "/login/logout.php": (("GET", "POST"), forward_browser_login),
 }
 
 _SLASHES = re.compile(r"/{2,}")
