@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway import batch
 from services.gateway.access import authenticate_token, check_function_access
 from services.gateway.render import error_body
 from services.gateway.state import GatewayState
@@ -77,9 +78,16 @@ async def handle_call(request: web.Request) -> web.Response:
             protocol="api",
             remoteaddr=remote,
         )
-        result = await state.dispatcher.execute(
-            function, params, caller, CallSettings(), request_id=request.get("request_id", "")
-        )
+        if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
+            result = await batch.run_batch(
+                state, function, params, caller,
+                lambda n, f: check_function_access(state.store, identity, n, f, remote),
+                request_id=request.get("request_id", ""),
+            )  # fmt: skip
+        else:
+            result = await state.dispatcher.execute(
+                function, params, caller, CallSettings(), request_id=request.get("request_id", "")
+            )
     except WSError as exc:
         return error_response(exc.info(), state)
     return web.Response(body=_json.encode(result), content_type="application/json")

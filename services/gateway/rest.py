@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from services.gateway import batch
 from services.gateway.access import authenticate_token, check_function_access
 from services.gateway.forms import FormError
 from services.gateway.render import rest_error, rest_result
@@ -70,9 +71,16 @@ async def handle_rest(request: web.Request) -> web.Response:
             protocol="rest",
             remoteaddr=remote,
         )
-        result = await state.dispatcher.execute(
-            function, params, caller, settings, request_id=request.get("request_id", "")
-        )
+        if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
+            result = await batch.run_batch(
+                state, function, params, caller,
+                lambda n, f: check_function_access(state.store, identity, n, f, remote),
+                request_id=request.get("request_id", ""),
+            )  # fmt: skip
+        else:
+            result = await state.dispatcher.execute(
+                function, params, caller, settings, request_id=request.get("request_id", "")
+            )
         return rest_result(result, function.returns, fmt)
     except FormError as exc:
         err: WSError = InvalidParameterException(str(exc), developer=state.developer)

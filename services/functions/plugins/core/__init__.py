@@ -6,6 +6,7 @@ site's required data and, when ``WS_SEED`` is on, the demo site.
 """
 
 from services.functions.plugins.core import activities, core_course_contents
+from services.functions.plugins.core.batch import plugin as tool_mobile_batch
 from services.functions.plugins.core.core_course import plugin as core_course
 from services.functions.plugins.core.core_enrol import plugin as core_enrol
 from services.functions.plugins.core.files import core_files, core_user_files
@@ -26,4 +27,5 @@ plugins = [
     *activities.plugins,
     core_files,
     core_user_files,
+    tool_mobile_batch,
 ]
