@@ -34,6 +34,7 @@ run: install ## start Redis/RabbitMQ if needed, then auth, gateway and workers (
 # pytest exits 5 when it collected nothing; that must never look like a pass.
 test: install ## run the test suite against real Redis and RabbitMQ (PYTEST_ARGS=... to narrow)
 	scripts/ensure-services.sh
+	scripts/ensure-browser.sh
 	@echo "$(BIN)/python -m pytest $(PYTEST_ARGS)"; rc=0; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests: that is a failure" >&2; fi; \
