@@ -78,6 +78,7 @@ class RoleStore:
             raise ValueError(f"role {shortname!r} already exists")
         await self.redis.set(self._role(roleid), _enc.encode(role))
         await self.redis.zadd(self.names.key("roles"), {str(roleid): roleid})
+        await self.redis.publish(self.names.invalidations, f"role:{roleid}")
         return role
 
     async def ensure_role(
@@ -162,6 +163,7 @@ DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
         "Manager",
         [
             "moodle/site:config",
+            "moodle/site:maintenanceaccess",
             "moodle/course:view",
             "moodle/course:create",
             "moodle/course:update",

@@ -38,6 +38,17 @@ return 1
 """
 
 
+#: lastaccess at most once per interval across all gateways. KEYS: token hash key;
+#: ARGV: now, interval. Returns 1 when written.
+_TOUCH_IF_STALE = """
+if redis.call('HEXISTS', KEYS[1], 'record') == 0 then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'lastaccess') or '0')
+if tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'lastaccess', ARGV[1])
+return 1
+"""
+
+
 class Conflict(Exception):
     """A unique name (username, service shortname) is already taken."""
 
@@ -63,6 +74,7 @@ class Store:
         self.redis = redis
         self.names = names
         self._create_unique = redis.register_script(_CREATE_UNIQUE)
+        self._touch_if_stale = redis.register_script(_TOUCH_IF_STALE)
 
     async def next_id(self, kind: str) -> int:
         return int(await self.redis.hincrby(self.names.ids, kind, 1))
@@ -91,6 +103,7 @@ class Store:
     async def save_user(self, user: UserRecord) -> None:
         user.timemodified = int(time.time())
         await self.redis.set(self.names.user(user.id), _json.encode(user))
+        await self.invalidate("user", user.id)
 
     async def list_users(self) -> list[UserRecord]:
         ids = await self.redis.zrange(self.names.users, 0, -1)
@@ -192,6 +205,16 @@ class Store:
         raw = await self.redis.hget(self.names.service_users(serviceid), str(userid))
         return None if raw is None else _authuser_dec.decode(raw)
 
+    async def remove_authorised_user(self, serviceid: int, userid: int) -> bool:
+        removed = int(await self.redis.hdel(self.names.service_users(serviceid), str(userid)))
+        await self.invalidate("service", serviceid)
+        return removed > 0
+
+    async def list_authorised_users(self, serviceid: int) -> list[AuthorisedUser]:
+        raw = await self.redis.hgetall(self.names.service_users(serviceid))
+        found = [_authuser_dec.decode(v) for v in raw.values()]
+        return sorted(found, key=lambda a: a.userid)
+
     # --- tokens --------------------------------------------------------------------------------
     async def create_token(self, token: TokenRecord) -> TokenRecord:
         token.id = await self.next_id("token")
@@ -202,6 +225,8 @@ class Store:
             pipe.sadd(self.names.user_tokens(token.userid), token.hash)
             pipe.zadd(self.names.tokens, {token.hash: token.id})
             await pipe.execute()
+        # Gateways may have cached this hash as unknown.
+        await self.invalidate("token", token.hash)
         return token
 
     async def get_token(self, token_hash: str) -> tuple[TokenRecord, int] | None:
@@ -221,6 +246,13 @@ class Store:
 
     async def touch_token(self, token_hash: str, now: int) -> None:
         await self.redis.hset(self.names.token(token_hash), "lastaccess", now)
+
+    async def touch_token_if_stale(self, token_hash: str, now: int, interval: int) -> bool:
+        """Set ``lastaccess`` unless it was set less than ``interval`` seconds ago (by any
+        gateway), and only on a token that still exists. True when written."""
+        return bool(
+            await self._touch_if_stale(keys=[self.names.token(token_hash)], args=[now, interval])
+        )
 
     async def user_tokens(self, userid: int) -> list[tuple[TokenRecord, int]]:
         hashes = await self.redis.smembers(self.names.user_tokens(userid))

@@ -12,6 +12,7 @@ import string
 from collections.abc import Iterable
 
 from services.auth.passwords import Passwords
+from shared.audit import AuditLog
 from shared.iprestriction import invalid_entries
 from shared.records import (
     TOKEN_PERMANENT,
@@ -54,10 +55,23 @@ class Accounts:
     ``WS_SECRET_KEY`` can still manage users and services).
     """
 
-    def __init__(self, store: Store, passwords: Passwords, secret_key: str = "") -> None:
+    def __init__(
+        self,
+        store: Store,
+        passwords: Passwords,
+        secret_key: str = "",
+        *,
+        audit: AuditLog | None = None,
+    ) -> None:
         self.store = store
         self.passwords = passwords
         self.secret_key = secret_key
+        self.audit = audit
+
+    async def record(self, eventname: str, **fields: object) -> None:
+        """Audit an administrative change (written at once: ``wsadmin`` exits right after)."""
+        if self.audit is not None:
+            await self.audit.record(eventname, origin="wsadmin", **fields)
 
     # --- users ---------------------------------------------------------------------------------
     async def create_user(
@@ -125,9 +139,13 @@ class Accounts:
             uploadfiles=uploadfiles,
         )
         try:
-            return await self.store.create_service(service, _clean_functions(functions))
+            created = await self.store.create_service(service, _clean_functions(functions))
         except Conflict:
             raise AccountError(f"service {shortname!r} already exists") from None
+        await self.record(
+            "webservice_service_created", objectid=created.id, other={"shortname": shortname}
+        )
+        return created
 
     async def get_service(self, shortname: str) -> ServiceRecord:
         service = await self.store.get_service_by_shortname(shortname)
@@ -141,12 +159,23 @@ class Accounts:
         fns = _clean_functions(functions)
         if not fns:
             raise AccountError("no function names given")
-        return await self.store.add_service_functions(service.id, fns)
+        added = await self.store.add_service_functions(service.id, fns)
+        await self.record(
+            "webservice_service_updated",
+            objectid=service.id,
+            other={"shortname": shortname, "functions_added": fns},
+        )
+        return added
 
     async def set_enabled(self, shortname: str, enabled: bool) -> ServiceRecord:
         service = await self.get_service(shortname)
         service.enabled = enabled
         await self.store.save_service(service)
+        await self.record(
+            "webservice_service_updated",
+            objectid=service.id,
+            other={"shortname": shortname, "enabled": enabled},
+        )
         return service
 
     async def authorise_user(
@@ -162,7 +191,37 @@ class Accounts:
             userid=user.id, iprestriction=iprestriction.strip(), validuntil=validuntil
         )
         await self.store.set_authorised_user(service.id, auth)
+        await self.record(
+            "webservice_service_user_added",
+            objectid=service.id,
+            relateduserid=user.id,
+            other={
+                "shortname": shortname,
+                "iprestriction": auth.iprestriction,
+                "validuntil": validuntil,
+            },
+        )
         return auth
+
+    async def deauthorise_user(self, shortname: str, username: str) -> None:
+        service = await self.get_service(shortname)
+        user = await self.get_user(username)
+        if not await self.store.remove_authorised_user(service.id, user.id):
+            raise AccountError(f"user {username!r} is not authorised on {shortname!r}")
+        await self.record(
+            "webservice_service_user_removed",
+            objectid=service.id,
+            relateduserid=user.id,
+            other={"shortname": shortname},
+        )
+
+    async def set_suspended(self, username: str, suspended: bool) -> UserRecord:
+        """Suspend or reactivate a user; every gateway refuses their tokens within a second."""
+        user = await self.get_user(username)
+        user.suspended = suspended
+        await self.store.save_user(user)
+        await self.record("user_updated", relateduserid=user.id, other={"suspended": suspended})
+        return user
 
     # --- tokens --------------------------------------------------------------------------------
     async def create_token(
@@ -226,6 +285,7 @@ class Accounts:
     async def revoke_token(self, token: TokenRecord) -> None:
         """Delete the token; gateways drop their cached copy at once (store invalidation)."""
         await self.store.delete_token(token)
+        await self.record("webservice_token_deleted", objectid=token.id, relateduserid=token.userid)
 
     async def tokens(self, user: UserRecord | None = None) -> list[tuple[TokenRecord, int]]:
         """Tokens with their ``lastaccess``, oldest first; all of them, or one user's."""

@@ -18,9 +18,11 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.exceptions
 
 from services.auth.accounts import AccountError, Accounts
+from services.auth.admin_access import add_access_commands
 from services.auth.passwords import Passwords
 from services.auth.seed import seed_site
 from services.auth.settings import AdminSettings, load_admin_settings
+from shared.audit import AuditLog, EventPublisher
 from shared.constants import Names
 from shared.settings import SettingsError
 from shared.store import Store, connect_redis
@@ -28,6 +30,9 @@ from shared.store import Store, connect_redis
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[Accounts, AdminSettings, argparse.Namespace], Awaitable[None]]
+
+#: Command groups whose changes are published on the events exchange (others only read).
+_AUDITED_GROUPS = frozenset({"user", "service", "token", "role", "maintenance"})
 
 
 def _when(timestamp: int, zero: str = "never") -> str:
@@ -144,6 +149,12 @@ async def token_create(accounts: Accounts, _: AdminSettings, args: argparse.Name
         iprestriction=args.ip_restriction or "",
         name=args.name or "",
     )
+    await accounts.record(
+        "webservice_token_created",
+        objectid=token.id,
+        relateduserid=user.id,
+        other={"auto": False, "service": service.shortname},
+    )
     print(f"created token id {token.id} for {user.username!r} on {service.shortname!r}")
     print(value)
 
@@ -197,7 +208,11 @@ def _unixtime(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wsadmin", description=__doc__.splitlines()[0])
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,service,token,seed}")
+    groups = parser.add_subparsers(
+        dest="group",
+        required=True,
+        metavar="{user,service,token,role,maintenance,audit,seed}",
+    )
 
     user = groups.add_parser("user", help="manage users").add_subparsers(
         dest="command", required=True
@@ -262,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_parser(
         "seed", help="create the admin, demo users and built-in service"
     ).set_defaults(run=seed)
+    add_access_commands(groups, user, service)
     return parser
 
 
@@ -276,12 +292,20 @@ def _redacted(url: str) -> str:
 
 async def _run(settings: AdminSettings, args: argparse.Namespace) -> None:
     redis = connect_redis(settings.redis_url)
+    names = Names(settings.namespace)
+    publisher = None
+    if settings.audit_publish and getattr(args, "group", "") in _AUDITED_GROUPS:
+        publisher = EventPublisher(settings.amqp_url, names, connection_name="wsadmin")
+        await publisher.connect(within=2.0)  # best effort: the Redis stream is the record
     try:
-        store = Store(redis, Names(settings.namespace))
-        accounts = Accounts(store, Passwords(settings), settings.secret_key)
+        store = Store(redis, names)
+        audit = AuditLog(redis, names, publisher=publisher, origin="wsadmin")
+        accounts = Accounts(store, Passwords(settings), settings.secret_key, audit=audit)
         command: Command = args.run
         await command(accounts, settings, args)
     finally:
+        if publisher is not None:
+            await publisher.close()
         await redis.aclose()
 
 

@@ -12,12 +12,14 @@ from aiohttp import web
 
 from services.auth import errors
 from services.auth.accounts import Accounts
+from services.auth.lockout import Lockout
 from services.auth.login import IssuedToken, Login, LoginRequest
 from services.auth.passwords import Passwords
 from services.auth.request import client_origin, read_params
 from services.auth.seed import seed_site
 from services.auth.sessions import register_session_routes
 from services.auth.settings import AuthSettings
+from shared.audit import AuditLog, EventPublisher
 from shared.constants import Names
 from shared.errors import WSError
 from shared.store import Store, connect_redis
@@ -118,6 +120,12 @@ async def healthz(request: web.Request) -> web.Response:
 async def _redis_lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Seed the site on start-up (which proves Redis answers) and close the pool at exit."""
     store = app[STORE]
+    audit = app[LOGIN].audit
+    publisher = audit.publisher if audit is not None else None
+    if publisher is not None:
+        await publisher.connect()
+    if audit is not None:
+        audit.start()
     try:
         generated = await seed_site(store, app[SETTINGS])
         if generated is not None:
@@ -128,6 +136,10 @@ async def _redis_lifecycle(app: web.Application) -> AsyncIterator[None]:
             )
         yield
     finally:
+        if audit is not None:
+            await audit.close()
+        if publisher is not None:
+            await publisher.close()
         await store.redis.aclose()
 
 
@@ -139,7 +151,33 @@ def create_app(settings: AuthSettings) -> web.Application:
     accounts = Accounts(store, passwords, settings.secret_key)
     app[SETTINGS] = settings
     app[STORE] = store
-    app[LOGIN] = Login(store, passwords, accounts, token_duration=settings.token_duration)
+    publisher = None
+    if settings.audit_publish:
+        publisher = EventPublisher(
+            settings.amqp_url, store.names, connection_name=f"{settings.namespace}-auth-events"
+        )
+    audit = AuditLog(
+        store.redis,
+        store.names,
+        publisher=publisher,
+        maxlen=settings.audit_maxlen,
+        origin="ws-auth",
+    )
+    lockout = Lockout(
+        store.redis,
+        store.names,
+        threshold=settings.lockout_threshold,
+        window=settings.lockout_window,
+        duration=settings.lockout_duration,
+    )
+    app[LOGIN] = Login(
+        store,
+        passwords,
+        accounts,
+        token_duration=settings.token_duration,
+        lockout=lockout,
+        audit=audit,
+    )
     register_session_routes(app, settings, store, app[LOGIN])
     app.cleanup_ctx.append(_redis_lifecycle)
     # "{lead}" absorbs the extra slashes of clients whose base URL ends in "/".

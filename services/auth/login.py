@@ -12,18 +12,30 @@ from collections.abc import Mapping
 
 import msgspec
 
-from services.auth import errors, policy
+from services.auth import errors
 from services.auth.accounts import Accounts, clean_username
+from services.auth.lockout import Lockout
 from services.auth.passwords import Passwords
+from services.auth.policy import Policy
+from shared.audit import AuditLog
 from shared.constants import MOBILE_SERVICE
+from shared.errors import WSError
 from shared.iprestriction import ip_matches
 from shared.records import TOKEN_PERMANENT, ServiceRecord, TokenRecord, UserRecord
+from shared.roles import RoleStore
 from shared.store import Store
 from shared.tokens import derive_private_token, hash_token
 
 __all__ = ["IssuedToken", "Login", "LoginRequest"]
 
 logger = logging.getLogger(__name__)
+
+#: ``user_login_failed`` reasons (Moodle's AUTH_LOGIN_* codes).
+REASON_NOUSER = 1
+REASON_SUSPENDED = 2
+REASON_FAILED = 3
+REASON_LOCKOUT = 4
+REASON_UNAUTHORISED = 5
 
 
 class LoginRequest(msgspec.Struct, frozen=True):
@@ -59,11 +71,21 @@ class Login:
         accounts: Accounts,
         *,
         token_duration: int,
+        policy: Policy | None = None,
+        lockout: Lockout | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.store = store
         self.passwords = passwords
         self.accounts = accounts
         self.token_duration = token_duration
+        self.policy = policy or Policy(RoleStore(store.redis, store.names))
+        self.lockout = lockout
+        self.audit = audit
+
+    def _event(self, name: str, **fields: object) -> None:
+        if self.audit is not None:
+            self.audit.emit(name, **fields)
 
     async def site_check(self) -> None:
         """The checks that precede everything, even ``appsitecheck``."""
@@ -81,10 +103,10 @@ class Login:
         now = int(time.time())
         config = await self.store.get_config()
 
-        user = await self._authenticate(username, params["password"])
-        if _switch(config, "maintenance_enabled", default=False) and not policy.has_capability(
-            user, "moodle/site:maintenanceaccess"
-        ):
+        user = await self._authenticate(username, params["password"], request.remote_ip, now)
+        if _switch(
+            config, "maintenance_enabled", default=False
+        ) and not await self.policy.has_capability(user, "moodle/site:maintenanceaccess"):
             raise errors.site_maintenance()
         if not user.confirmed:
             raise errors.user_not_confirmed(user.username)
@@ -96,7 +118,7 @@ class Login:
             config, "enablemobilewebservice", default=True
         ):
             raise errors.service_not_available()
-        if service.requiredcapability and not policy.has_capability(
+        if service.requiredcapability and not await self.policy.has_capability(
             user, service.requiredcapability
         ):
             raise errors.missing_required_capability(service.requiredcapability)
@@ -113,7 +135,7 @@ class Login:
 
         token = await self._reusable_token(user, service, request.remote_ip, now)
         if token is None:
-            if not policy.may_create_token(user, service):
+            if not await self.policy.may_create_token(user, service):
                 raise errors.cannot_create_token(service.shortname)
             token, _ = await self.accounts.create_token(
                 user, service, validuntil=now + self.token_duration, creatorid=user.id
@@ -121,26 +143,66 @@ class Login:
             logger.info(
                 "token %r created for user %r service %r", token.id, user.id, service.shortname
             )
+            self._event(
+                "webservice_token_created",
+                userid=user.id,
+                relateduserid=user.id,
+                objectid=token.id,
+                remoteaddr=request.remote_ip,
+                other={"auto": True, "service": service.shortname},
+            )
         await self.store.touch_token(token.hash, now)
+        self._event(
+            "webservice_token_sent",
+            userid=user.id,
+            objectid=token.id,
+            remoteaddr=request.remote_ip,
+            other={"service": service.shortname},
+        )
 
         private = None
-        if request.https and token.has_private and policy.may_see_private_token(user):
+        if request.https and token.has_private and await self.policy.may_see_private_token(user):
             private = derive_private_token(self.accounts.secret_key, token.nonce)
         return IssuedToken(self.accounts.token_value(token), private)
 
-    async def _authenticate(self, username: str, password: str) -> UserRecord:
+    def _failed(self, reason: int, username: str, remote_ip: str, userid: int = 0) -> WSError:
+        self._event(
+            "user_login_failed",
+            userid=userid,
+            reason=str(reason),
+            remoteaddr=remote_ip,
+            other={"username": username, "reason": reason},
+        )
+        return errors.invalid_login()
+
+    async def _authenticate(
+        self, username: str, password: str, remote_ip: str, now: int
+    ) -> UserRecord:
         """The user for these credentials; every failure is the same ``invalidlogin``.
 
-        The password is verified even when the account cannot log in, so the time taken does
-        not tell a wrong password from an unknown, suspended or deleted account.
+        The password is verified even when the account cannot log in (or is locked out), so
+        the time taken does not tell a wrong password from an unknown, suspended, deleted or
+        locked account.
         """
         user = await self.store.get_user_by_username(username) if username else None
-        if user is None:
+        if user is None or user.deleted:
             await self.passwords.verify_missing_user(password)
-            raise errors.invalid_login()
+            raise self._failed(REASON_NOUSER, username, remote_ip)
+        locked = self.lockout is not None and await self.lockout.is_locked(user.id, now)
         matches = await self.passwords.verify(user.password, password)
-        if not matches or user.deleted or user.suspended or user.auth == "nologin":
-            raise errors.invalid_login()
+        if locked:
+            raise self._failed(REASON_LOCKOUT, username, remote_ip, user.id)
+        if user.suspended:
+            raise self._failed(REASON_SUSPENDED, username, remote_ip, user.id)
+        if user.auth == "nologin":
+            raise self._failed(REASON_UNAUTHORISED, username, remote_ip, user.id)
+        if not matches:
+            if self.lockout is not None and await self.lockout.record_failure(user.id, now):
+                logger.warning("user %r locked out after repeated failed logins", user.id)
+                self._event("user_lockout", userid=user.id, remoteaddr=remote_ip)
+            raise self._failed(REASON_FAILED, username, remote_ip, user.id)
+        if self.lockout is not None:
+            await self.lockout.clear(user.id)
         if self.passwords.needs_rehash(user.password):
             # Cost parameters were raised since this hash was made: upgrade it while we know
             # the password.

@@ -15,6 +15,7 @@ from services.auth.accounts import AccountError, Accounts
 from services.auth.passwords import HashCost, Passwords
 from shared.constants import MOBILE_SERVICE
 from shared.records import ServiceRecord
+from shared.roles import RoleStore, ensure_default_roles
 from shared.store import Store
 
 __all__ = ["ADMIN_USERNAME", "DEMO_USERS", "SITE_DEFAULTS", "SeedConfig", "seed_site"]
@@ -58,6 +59,8 @@ async def seed_site(store: Store, settings: SeedConfig) -> str | None:
     """Seed the site; returns the admin password when it was generated (print it once)."""
     accounts = Accounts(store, Passwords(settings))
     generated = await _ensure_admin(accounts, settings.admin_password)
+    # Roles first: capability checks (token creation, protocol use) read them.
+    await ensure_default_roles(RoleStore(store.redis, store.names))
     await store.ensure_service(
         ServiceRecord(
             id=0,

@@ -40,6 +40,15 @@ class AuthSettings(msgspec.Struct, kw_only=True):
     argon2_parallelism: int = DEFAULT_PARALLELISM
     #: Largest request body accepted on token.php (bytes); credentials are tiny.
     max_body_size: int = 64 * 1024
+    #: Failed passwords within ``lockout_window`` seconds that lock an account (0 = never).
+    lockout_threshold: int = 10
+    lockout_window: int = 1800
+    #: Seconds an account stays locked (0 = until ``wsadmin user unlock``).
+    lockout_duration: int = 1800
+    #: Where audit events are published (the ``<ns>.events`` topic exchange).
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    audit_publish: bool = True
+    audit_maxlen: int = 100_000
     # --- PROTOCOLS (browser sessions) ----------------------------------------------------------
     #: Seconds a browser session lives without activity (the gateway uses the same value).
     session_ttl: int = 8 * 3600
@@ -57,6 +66,9 @@ class AdminSettings(msgspec.Struct, kw_only=True):
     argon2_time_cost: int = DEFAULT_TIME_COST
     argon2_memory_cost: int = DEFAULT_MEMORY_COST
     argon2_parallelism: int = DEFAULT_PARALLELISM
+    #: Administrative changes are audited on the events exchange too (best effort).
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    audit_publish: bool = True
 
 
 def load_auth_settings(

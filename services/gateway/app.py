@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import uuid
@@ -13,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from services.gateway import docs, health, jsonapi, login
+from services.gateway.access import ACCESS
 from services.gateway.catalog import Catalog
 from services.gateway.dispatch import Dispatcher
 from services.gateway.forms import FormLimits
@@ -20,6 +19,7 @@ from services.gateway.protocols import add_protocol_routes, route_by_prefix
 from services.gateway.render import rest_error
 from services.gateway.rest import handle_rest
 from services.gateway.rpc import RpcClient
+from services.gateway.security import open_access
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
 from shared.constants import Names
@@ -70,27 +70,6 @@ async def fallback(request: web.Request) -> web.StreamResponse:
     return await handler(request)
 
 
-async def _listen_invalidations(state: GatewayState) -> None:
-    """Drop cached catalog entries when a worker republishes; reconnect if Redis drops."""
-    channel = state.store.names.invalidations
-    while True:
-        try:
-            pubsub = state.store.redis.pubsub()
-            await pubsub.subscribe(channel)
-            state.catalog.invalidate()  # anything may have changed while we were away
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                kind = bytes(message["data"]).split(b":", 1)[0]
-                if kind == b"catalog":
-                    state.catalog.invalidate()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("invalidation listener lost Redis (%r); retrying", exc)
-            await asyncio.sleep(1)
-
-
 def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body,
@@ -116,13 +95,11 @@ def create_app(settings: GatewaySettings) -> web.Application:
             form_limits=FormLimits(settings.max_form_fields, settings.max_form_depth),
         )
         app[GatewayState.KEY] = state
-        listener = asyncio.create_task(_listen_invalidations(state))
         try:
-            yield
+            async with open_access(settings, store, state.catalog) as access:
+                app[ACCESS] = access
+                yield
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
             await rpc.close()
             await http.close()
             await redis.aclose()

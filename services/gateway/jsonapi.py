@@ -13,7 +13,8 @@ import msgspec
 from aiohttp import web
 
 from services.gateway import batch
-from services.gateway.access import authenticate_token, check_function_access
+from services.gateway.access import ACCESS
+from services.gateway.ratelimit import RateLimited
 from services.gateway.render import error_body
 from services.gateway.state import GatewayState
 from shared.errors import ErrorInfo, InvalidParameterException, WSError, http_status
@@ -25,9 +26,12 @@ _json = msgspec.json.Encoder()
 _decode = msgspec.json.Decoder().decode
 
 
-def error_response(info: ErrorInfo, state: GatewayState) -> web.Response:
+def error_response(
+    info: ErrorInfo, state: GatewayState, headers: dict[str, str] | None = None
+) -> web.Response:
     status = http_status(info.errorcode)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return web.Response(
         status=status,
         body=_json.encode(error_body(info, show_debuginfo=state.show_debuginfo)),
@@ -64,9 +68,10 @@ async def handle_call(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     remote = request.remote or ""
     try:
-        identity = await authenticate_token(state.store, bearer_token(request), remote)
-        function = await check_function_access(
-            state.store, identity, name, await state.catalog.get(name), remote
+        access = request.app[ACCESS]
+        identity = await access.authenticate(bearer_token(request), remote, protocol="api")
+        function = await access.authorise(
+            identity, name, await state.catalog.get(name), remote, protocol="api"
         )
         params = await _arguments(request, state)
         caller = Caller(
@@ -81,13 +86,15 @@ async def handle_call(request: web.Request) -> web.Response:
         if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
             result = await batch.run_batch(
                 state, function, params, caller,
-                lambda n, f: check_function_access(state.store, identity, n, f, remote),
+                lambda n, f: access.authorise(identity, n, f, remote, protocol="api"),
                 request_id=request.get("request_id", ""),
             )  # fmt: skip
         else:
             result = await state.dispatcher.execute(
                 function, params, caller, CallSettings(), request_id=request.get("request_id", "")
             )
+    except RateLimited as exc:
+        return error_response(exc.info(), state, {"Retry-After": str(exc.retry_after)})
     except WSError as exc:
         return error_response(exc.info(), state)
     return web.Response(body=_json.encode(result), content_type="application/json")

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from services.gateway import batch
-from services.gateway.access import authenticate_token, check_function_access
+from services.gateway.access import ACCESS
 from services.gateway.forms import FormError
 from services.gateway.render import rest_error, rest_result
 from services.gateway.state import GatewayState, request_params
@@ -58,9 +58,10 @@ async def handle_rest(request: web.Request) -> web.Response:
         for key in [k for k in params if k.startswith("moodlewssetting")]:
             del params[key]
         remote = request.remote or ""
-        identity = await authenticate_token(state.store, token, remote)
-        function = await check_function_access(
-            state.store, identity, name, await state.catalog.get(name), remote
+        access = request.app[ACCESS]
+        identity = await access.authenticate(token, remote, protocol="rest")
+        function = await access.authorise(
+            identity, name, await state.catalog.get(name), remote, protocol="rest"
         )
         caller = Caller(
             userid=identity.user.id,
@@ -74,7 +75,7 @@ async def handle_rest(request: web.Request) -> web.Response:
         if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
             result = await batch.run_batch(
                 state, function, params, caller,
-                lambda n, f: check_function_access(state.store, identity, n, f, remote),
+                lambda n, f: access.authorise(identity, n, f, remote, protocol="rest"),
                 request_id=request.get("request_id", ""),
             )  # fmt: skip
         else:

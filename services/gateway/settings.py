@@ -42,6 +42,22 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     #: Seconds a browser session lives without activity.
     session_ttl: int = 8 * 3600
 
+    # --- ACCESS (token cache, rate limits, audit) ----------------------------------------------
+    #: Seconds an access-check lookup (token, user, service, roles, config) is cached; every
+    #: write also invalidates it over pub/sub at once. 0 disables the cache.
+    token_cache_ttl: float = 30.0
+    #: Entries per cache table before the oldest are evicted (bounds memory under token spraying).
+    token_cache_size: int = 100_000
+    #: Calls allowed per token within ``ratelimit_window`` seconds (0 = unlimited).
+    ratelimit_token: int = 0
+    #: Calls allowed per client address within ``ratelimit_window`` seconds (0 = unlimited).
+    ratelimit_address: int = 0
+    ratelimit_window: int = 60
+    #: Audit events kept in the Redis stream (approximately).
+    audit_maxlen: int = 100_000
+    #: Publish audit events on the ``<ns>.events`` topic exchange too.
+    audit_publish: bool = True
+
     @property
     def public_url(self) -> str:
         return (self.wwwroot or f"http://{self.http_host}:{self.http_port}").rstrip("/")
