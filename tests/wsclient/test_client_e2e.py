@@ -350,7 +350,7 @@ async def test_batch(student: MoodleClient) -> None:
         [
             ("core_webservice_get_site_info", {}),
             ("core_webservice_get_site_info", {"serviceshortnames": ["moodle_mobile_app"]}),
-            ("local_nothing_here", {}),
+            ("core_webservice_get_site_info", {"serviceshortnames": {"a": {"b": 1}}}),
             ("core_webservice_get_site_info", {}),
         ],
     )
@@ -358,9 +358,10 @@ async def test_batch(student: MoodleClient) -> None:
     assert [r.ok for r in results] == [True, True, False]
     assert results[0].result()["username"] == "student"
     assert results[1].data == results[0].data
-    assert isinstance(results[2].error, NotFound)
-    with pytest.raises(NotFound):
+    assert isinstance(results[2].error, InvalidParameter)
+    with pytest.raises(InvalidParameter):
         results[2].result()
-    with pytest.raises(NotFound):
-        await student.batch([("local_nothing_here", {})], raise_on_error=True)
+    # A function outside the token's service is refused per item, as Moodle does.
+    with pytest.raises(AccessDenied):
+        await student.batch([("local_greetings_greet_me", {})], raise_on_error=True)
     assert await student.batch([]) == []
