@@ -92,6 +92,7 @@ async def service_create(accounts: Accounts, _: AdminSettings, args: argparse.Na
         restrictedusers=args.restricted,
         downloadfiles=args.download_files,
         uploadfiles=args.upload_files,
+        requiredcapability=args.required_capability or "",
     )
     print(f"created service {service.shortname!r} (id {service.id})")
 
@@ -238,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--disabled", action="store_true")
     p.add_argument("--download-files", action="store_true")
     p.add_argument("--upload-files", action="store_true")
+    p.add_argument(
+        "--required-capability", metavar="CAPABILITY", help="users must hold it (system context)"
+    )
     p.set_defaults(run=service_create)
     p = service.add_parser("add-function", help="add functions to a service")
     p.add_argument("shortname")
