@@ -119,6 +119,9 @@ class Worker:
         """Declare the topology and consume; runs again after every reconnection."""
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=self.settings.concurrency)
+        # Set before the first consume: a waiting message is delivered at once, and its reply
+        # goes out on this channel.
+        self._channel = channel
         exchange = await declare_calls_exchange(channel, self.names)
         consumers = []
         for component in sorted(self.components):
@@ -129,7 +132,7 @@ class Worker:
                 if fdef.info.component == component:
                     await queue.bind(exchange, routing_key=name)
             consumers.append((queue, await queue.consume(self._on_message)))
-        self._channel, self._consumers = channel, consumers
+        self._consumers = consumers
 
     async def stop(self) -> None:
         """Stop taking calls, let in-flight ones finish (bounded), then close connections."""
@@ -178,7 +181,9 @@ class Worker:
         else:
             reply = await self._run(fdef, request, remaining)
         try:
-            if message.reply_to and self._channel is not None:
+            if message.reply_to:
+                if self._channel is None:
+                    raise ConnectionError("no channel to reply on")
                 # No `mandatory` here: RabbitMQ 3.10 returns Direct Reply-To messages even
                 # when it delivered them.
                 await self._channel.default_exchange.publish(
@@ -206,6 +211,11 @@ class Worker:
             if stored is not None and stored != _RUNNING:
                 log.info("replaying the stored outcome of write call %s", request.call_id)
                 return reply_decoder.decode(bytes(stored))  # type: ignore[arg-type]
+            log.warning(
+                "write call %s to %s was interrupted earlier; not running it again",
+                request.call_id,
+                request.function,
+            )
             return CallReply(request.call_id, error=INTERRUPTED)
         reply = await self._run(fdef, request, remaining)
         await self.redis.set(key, reply_encoder.encode(reply), ex=CALL_OUTCOME_TTL)

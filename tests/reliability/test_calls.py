@@ -93,24 +93,30 @@ async def test_sigterm_drains_in_flight_calls(
 
 
 async def test_expired_calls_are_never_executed(
-    probe_stack: Stack, tmp_path: Path, http: aiohttp.ClientSession
+    probe_stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    """A call that waited in the queue past its deadline is dropped, not run late."""
+    """Calls that waited past their deadline (in the queue, or prefetched by a frozen worker)
+    are dropped, never run late."""
     probe_stack.stop("gateway")
-    # A second gateway with a short deadline; the only worker is kept busy by long sleeps.
     probe_stack.env["WS_CALL_TIMEOUT"] = "1"
     probe_stack.spawn("gateway", "services.gateway")
     await probe_stack.wait_healthy(probe_stack.url)
     token = probe_token(probe_stack)
-    busy = [
-        asyncio.create_task(rest(http, probe_stack, "local_probe_sleep", token, seconds="0.9"))
-        for _ in range(8)  # concurrency 4: half of them wait in the queue
-    ]
-    late = await rest(http, probe_stack, "local_probe_count", token, key="late")
-    assert late["errorcode"] == "calltimeout"
-    await asyncio.gather(*busy)
-    await asyncio.sleep(1.5)  # the worker is free: an unexpired copy would run now
-    assert await counter(probe_stack, "late") == 0
+    worker = probe_stack.processes["worker0"]
+    worker.send_signal(signal.SIGSTOP)  # still consuming as far as the broker knows
+    try:
+        keys = [f"late{i}" for i in range(10)]  # more than the prefetch of 4: some stay queued
+        bodies = await asyncio.gather(
+            *(rest(http, probe_stack, "local_probe_count", token, key=k) for k in keys)
+        )
+        assert {b["errorcode"] for b in bodies} == {"calltimeout"}
+        await asyncio.sleep(1.0)
+    finally:
+        worker.send_signal(signal.SIGCONT)
+    await asyncio.sleep(2.0)  # the worker runs anything it still holds now
+    assert [await counter(probe_stack, k) for k in keys] == [0] * 10
+    log = (probe_stack.logdir / "worker0.log").read_text()
+    assert "dropping expired call" in log  # the prefetched ones, dropped by the worker
 
 
 async def test_gateway_sigterm_finishes_in_flight_requests(
