@@ -31,6 +31,7 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractQueue,
 )
+from redis.exceptions import RedisError
 
 from services.functions.api import CallContext, FunctionDef, InstallContext, Plugin
 from services.functions.fnloop import FunctionLoop
@@ -62,6 +63,11 @@ INTERRUPTED = ErrorInfo(
     errorcode="callinterrupted",
     message="The call was interrupted; it may or may not have taken effect",
     debuginfo="A worker stopped while running this write call; it is not run again",
+)
+STORE_DOWN = ErrorInfo(
+    exception="moodle_exception",
+    errorcode="storeunavailable",
+    message="The service is temporarily unavailable",
 )
 _RUNNING = b"running"
 
@@ -264,6 +270,10 @@ async def _invoke(
         return CallReply(
             request.call_id, error=exc.info(), worker_time=time.perf_counter() - started
         )
+    except RedisError as exc:
+        # Redis away (restarting): a temporary condition the client can retry, not a bug.
+        log.warning("%s: Redis unavailable (%r)", request.function, exc)
+        return CallReply(request.call_id, error=STORE_DOWN)
     except TimeoutError:
         log.warning("%s exceeded its deadline", request.function)
         return CallReply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -15,7 +16,7 @@ from services.gateway.rpc import RpcClient
 from services.gateway.settings import GatewaySettings
 from shared.store import Store
 
-__all__ = ["GatewayState", "request_params"]
+__all__ = ["GatewayState", "read_body", "request_params"]
 
 
 @dataclass
@@ -42,6 +43,18 @@ class GatewayState:
 GatewayState.KEY = web.AppKey("gateway_state", GatewayState)
 
 
+async def read_body(request: web.Request, state: GatewayState) -> bytes:
+    """The request body, bounded in size (``client_max_size``) and in time: a client that
+    trickles its body cannot hold a handler forever."""
+    try:
+        async with asyncio.timeout(state.settings.body_timeout):
+            return await request.read()
+    except TimeoutError:
+        raise FormError(
+            f"Request body not received within {state.settings.body_timeout:g} s"
+        ) from None
+
+
 async def request_params(request: web.Request, state: GatewayState) -> dict[str, Any]:
     """``array_merge($_GET, $_POST)``: query and form body decoded, the body winning."""
     limits = state.form_limits
@@ -51,7 +64,7 @@ async def request_params(request: web.Request, state: GatewayState) -> dict[str,
     ctype = request.content_type
     try:
         if ctype == "application/x-www-form-urlencoded":
-            body = decode_query(await request.read(), limits)
+            body = decode_query(await read_body(request, state), limits)
         elif ctype == "multipart/form-data":
             fields = await _multipart_fields(request, limits, state.settings.max_body)
             body = decode_pairs(fields, limits)
