@@ -161,22 +161,3 @@ class Names:
     def ratelimit(self, kind: str, ident: str, window: int) -> str:
         """Counter of calls by a token or client address in one fixed window."""
         return self.key("rl", kind, ident, window)
-
-    # --- ACCESS engineer: audit, lockout, rate limits ---------------------------------------------
-    @property
-    def audit_stream(self) -> str:
-        """Redis stream of audit events (capped with XADD MAXLEN ~), read by ``wsadmin audit``."""
-        return self.key("audit")
-
-    @property
-    def events_exchange(self) -> str:
-        """Topic exchange of audit events; routing key = Moodle event name."""
-        return f"{self.namespace}.events"
-
-    def lockout(self, userid: int) -> str:
-        """Hash of a user's failed-login counters and lockout end (token.php lockout)."""
-        return self.key("lockout", userid)
-
-    def ratelimit(self, kind: str, ident: str, window: int) -> str:
-        """Counter of calls by a token or client address in one fixed window."""
-        return self.key("rl", kind, ident, window)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from services.gateway import docs, health, jsonapi, login
 from services.gateway.access import ACCESS
@@ -42,6 +43,9 @@ MOODLE_ROUTES: dict[str, Handler] = {
 _SLASHES = re.compile(r"/{2,}")
 
 INTERNAL = ErrorInfo("moodle_exception", "internalerror", "Internal error")
+STORE_DOWN = ErrorInfo(
+    "moodle_exception", "storeunavailable", "The service is temporarily unavailable"
+)
 
 
 @web.middleware
@@ -51,13 +55,19 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         response = await handler(request)
     except web.HTTPException:
         raise
-    except Exception:
-        # Never a stack trace to the client; the log keeps it with the request id.
-        log.exception("unhandled error", extra={"request_id": request["request_id"]})
+    except Exception as exc:
+        # The one boundary where third-party failures become our errors: Redis down is a
+        # temporary unavailability; anything else is a bug. Never a stack trace to the client.
+        if isinstance(exc, RedisError):
+            log.warning("Redis unavailable: %r", exc, extra={"request_id": request["request_id"]})
+            info = STORE_DOWN
+        else:
+            log.exception("unhandled error", extra={"request_id": request["request_id"]})
+            info = INTERNAL
         state = request.app[GatewayState.KEY]
         if request.path.startswith("/api/"):
-            return jsonapi.error_response(INTERNAL, state)
-        return rest_error(INTERNAL, "json", show_debuginfo=False)
+            return jsonapi.error_response(info, state)
+        return rest_error(info, "json", show_debuginfo=False)
     response.headers["X-Request-Id"] = request["request_id"]
     return response
 
@@ -90,7 +100,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
             store=store,
             catalog=Catalog(store, developer=settings.debug == "developer"),
             rpc=rpc,
-            dispatcher=Dispatcher(rpc, call_timeout=settings.call_timeout),
+            dispatcher=Dispatcher(
+                rpc, call_timeout=settings.call_timeout, max_inflight=settings.max_inflight
+            ),
             http=http,
             form_limits=FormLimits(settings.max_form_fields, settings.max_form_depth),
         )

@@ -22,10 +22,15 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     auth_url: str = "http://127.0.0.1:8001"
     #: Seconds a call may take before the client gets "the call timed out".
     call_timeout: float = CALL_DEADLINE_DEFAULT
+    #: Calls in flight per gateway process beyond which new ones answer "server busy" at once,
+    #: so a flood cannot grow memory without bound.
+    max_inflight: int = 2000
     #: none: no debuginfo; normal: debuginfo in errors; developer: also in messages.
     debug: DebugLevel = "normal"
     #: Largest request body accepted on function endpoints (bytes).
     max_body: int = 2 * 1024 * 1024
+    #: Seconds a client may take to send its request body (slow clients are cut off).
+    body_timeout: float = 30.0
     max_form_fields: int = 10000
     max_form_depth: int = 32
     #: How long the "does any worker consume this queue" answer is reused (seconds).
