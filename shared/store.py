@@ -131,6 +131,7 @@ class Store:
             if fns:
                 pipe.sadd(self.names.service_functions(service.id), *fns)
             await pipe.execute()
+        await self.invalidate("service", service.id)  # a gateway may have cached a miss
         return service
 
     async def ensure_service(
