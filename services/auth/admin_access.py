@@ -144,7 +144,7 @@ async def audit(accounts: Accounts, _: AdminSettings, args: argparse.Namespace) 
         accounts.store.redis, accounts.store.names, limit=args.limit, eventname=args.event or ""
     )
     for e in events:
-        when = datetime.fromtimestamp(e.timecreated, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        when = datetime.fromtimestamp(e.timecreated, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         parts = [when, e.eventname]
         if e.reason:
             parts.append(f"reason={e.reason}")
