@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 SOURCES := shared services tests bench examples wsclient
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format compose-check chaos clean
+.PHONY: help install run test lint format compose-check chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,11 @@ chaos: install ## faults under load (worker kills, broker and Redis restarts): a
 	scripts/ensure-services.sh
 	$(BIN)/python -m tests.reliability.chaos --seconds $${CHAOS_SECONDS:-60}
 
+fuzz: install ## schemathesis against the running gateway's /openapi.json; FUZZ_SECONDS=120
+	scripts/ensure-services.sh
+	test -x .venv-fuzz/bin/st || { $(PYTHON) -m venv .venv-fuzz && .venv-fuzz/bin/pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt; }
+	$(BIN)/python -m tests.reliability.fuzz_api --seconds $${FUZZ_SECONDS:-120}
+
 compose-check: install ## validate docker-compose.yml (real `docker compose config` + structure tests)
 	scripts/compose-check.sh
 
@@ -64,5 +69,5 @@ bench: install ## benchmark our call path against bare aiohttp/aio-pika baseline
 	$(BIN)/python -m bench.run
 
 clean: ## remove the virtualenvs, caches and build output (keeps .local/ state)
-	rm -rf $(VENV) .venv-tools .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .venv-tools .venv-fuzz .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
