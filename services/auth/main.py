@@ -8,6 +8,7 @@ import sys
 
 import redis.exceptions
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from services.auth.app import create_app
 from services.auth.settings import load_auth_settings
@@ -16,6 +17,20 @@ from shared.settings import SettingsError
 __all__ = ["main"]
 
 logger = logging.getLogger("services.auth")
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access log without query strings: clients send ``password`` (and tokens) in them."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %d %.3fs',
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            time,
+        )
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -53,6 +68,7 @@ def main() -> None:
             host=settings.auth_host,
             port=settings.auth_port,
             handle_signals=True,
+            access_log_class=PathOnlyAccessLogger,
             loop=_new_loop(),
             print=None,
         )

@@ -95,3 +95,18 @@ async def test_token_created_and_sent_are_audited(http: aiohttp.ClientSession, s
     # Token listings and the audit never show a token value.
     assert first["token"] not in sec.wsadmin("token", "list").stdout
     assert first["token"] not in sec.wsadmin("audit", "--limit", "1000").stdout
+
+
+async def test_credentials_and_tokens_never_reach_the_logs(
+    http: aiohttp.ClientSession, sec: Stack
+) -> None:
+    user = new_user(sec)
+    params = {"username": user, "password": PASSWORD, "service": "moodle_mobile_app"}
+    async with http.get(f"{sec.url}/login/token.php", params=params) as resp:
+        token = (await resp.json())["token"]
+    assert "sitename" in await call(http, sec, token, method="GET")
+    assert errorcode(await call(http, sec, token[::-1], method="GET")) == "invalidtoken"
+    logs = "".join(p.read_text(errors="replace") for p in sec.logdir.glob("*.log"))
+    assert "GET /login/token.php" in logs  # the access log is there ...
+    for secret in (PASSWORD.rstrip("!"), token, token[::-1]):  # "!" is sent as %21
+        assert secret not in logs  # ... without query strings
