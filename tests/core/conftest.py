@@ -30,6 +30,9 @@ ADMIN_FUNCTIONS = (
     "core_user_update_users",
     "core_user_delete_users",
     "core_user_get_users",
+    "core_user_get_users_by_field",
+    "core_enrol_get_enrolled_users",
+    "core_enrol_get_users_courses",
     "enrol_manual_enrol_users",
     "enrol_manual_unenrol_users",
 )

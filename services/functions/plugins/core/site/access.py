@@ -12,7 +12,7 @@ from __future__ import annotations
 from services.functions.api import CallContext
 from services.functions.plugins.core.site.records import Course, CourseModule, Section
 from services.functions.plugins.core.site.store import SiteStore
-from shared.contexts import Context
+from shared.contexts import CONTEXT_SYSTEM, Context
 from shared.errors import MissingRecordException, RequiredCapabilityException, WSError
 from shared.records import UserRecord
 
@@ -106,3 +106,20 @@ class Site:
 
     async def my_courseids(self) -> list[int]:
         return await self.db.user_courseids(self.userid)
+
+    async def enter_course(self, courseid: int) -> tuple[Course, Context]:
+        """The course and its context, refused the way ``validate_context`` refuses in a
+        course (Moodle's ``errorcoursecontextnotvalid``)."""
+        course = await self.course(courseid)
+        try:
+            context = await self.require_course(course)
+        except WSError as exc:
+            raise WSError(
+                "errorcoursecontextnotvalid",
+                "You cannot execute functions in the course context (course id:"
+                f"{courseid}). The error message was: {exc.message}",
+            ) from None
+        return course, context
+
+    async def system(self) -> Context:
+        return await self.ctx.contexts.ensure(CONTEXT_SYSTEM, 0)
