@@ -6,6 +6,7 @@ checks (which decides which error a client sees) reads top to bottom in :meth:`L
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Mapping
@@ -224,7 +225,7 @@ class Login:
                 continue
             if token.iprestriction and not ip_matches(remote_ip, token.iprestriction):
                 continue
-            if hash_token(self.accounts.token_value(token)) != token.hash:
+            if not hmac.compare_digest(hash_token(self.accounts.token_value(token)), token.hash):
                 # Derived under an earlier WS_SECRET_KEY: its value can no longer be handed
                 # out, so the user gets a new token instead of one that would not work.
                 continue
