@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import time
 from dataclasses import dataclass
 
@@ -52,6 +53,8 @@ __all__ = [
     "invalid_token",
     "site_maintenance",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Moodle's protocol capability ``webservice/<protocol>:use``; the JSON API is a REST dialect.
 _PROTOCOL_CAPABILITY = {"rest": "rest", "api": "rest"}
@@ -111,7 +114,7 @@ class Access:
         self.cache = cache
         self.audit = audit
         self.limiter = limiter
-        self._background: set[asyncio.Task[bool]] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     @classmethod
     def uncached(cls, store: Store) -> Access:
@@ -221,11 +224,15 @@ class Access:
     def _touch(self, token_hash: str, now: int) -> None:
         """Write ``lastaccess`` in the background; the cached value stops repeated writes."""
         self.cache.note_lastaccess(token_hash, now)
-        task = asyncio.create_task(
-            self.store.touch_token_if_stale(token_hash, now, TOKEN_LASTACCESS_UPDATE_SECS)
-        )
+        task = asyncio.create_task(self._write_lastaccess(token_hash, now))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _write_lastaccess(self, token_hash: str, now: int) -> None:
+        try:
+            await self.store.touch_token_if_stale(token_hash, now, TOKEN_LASTACCESS_UPDATE_SECS)
+        except Exception as exc:  # bookkeeping only: never a call's failure
+            log.warning("lastaccess not recorded: %r", exc)
 
     # --- capabilities --------------------------------------------------------------------------
     async def has_system_capability(self, user: UserRecord, capability: str) -> bool:

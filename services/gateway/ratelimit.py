@@ -11,15 +11,19 @@ call; with both limits at 0 (the default) the limiter is not consulted at all.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from shared.constants import Names
 from shared.errors import WSError
 
 __all__ = ["RateLimited", "RateLimiter"]
+
+log = logging.getLogger(__name__)
 
 #: KEYS: [current, previous] per limited identity, in pairs. ARGV: limit per pair, then the
 #: previous window's weight (0..1) and the key lifetime (ms). Returns 0 when allowed, else the
@@ -96,7 +100,12 @@ class RateLimiter:
         elapsed = now - slot * self.window
         weight = 1.0 - elapsed / self.window
         args = [limit for _, _, limit in scopes] + [weight, self.window * 2000]
-        exceeded = int(await self._script(keys=keys, args=args))
+        try:
+            exceeded = int(await self._script(keys=keys, args=args))
+        except redis.exceptions.RedisError as exc:
+            # Fail open: a limiter outage must not become a site outage.
+            log.warning("rate limiter unavailable: %r", exc)
+            return
         if exceeded:
             # The estimate falls below the limit by the end of the current window at latest.
             retry = max(1, math.ceil(self.window - elapsed))
