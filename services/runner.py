@@ -43,6 +43,8 @@ class RunnerSettings(msgspec.Struct, frozen=True):
     auth_url: str = ""
     wwwroot: str = ""
     workers: int = 2
+    #: Gateway processes sharing the public port (SO_REUSEPORT); ``WS_GATEWAYS``.
+    gateways: int = 1
     secret_key: str = ""
     #: Local state of this checkout (the generated secret key); ``WS_STATE_DIR``.
     state_dir: str = ".local"
@@ -83,12 +85,12 @@ def stack_specs(settings: RunnerSettings) -> list[ChildSpec]:
         ChildSpec(f"worker-{i}", (py, "-m", "services.functions"))
         for i in range(1, settings.workers + 1)
     ]
-    gateway = ChildSpec(
-        "gateway",
-        (py, "-m", "services.gateway"),
-        _origin(settings.http_host, settings.http_port) + "/healthz",
-    )
-    return [auth, *workers, gateway]
+    health = _origin(settings.http_host, settings.http_port) + "/healthz"
+    gateways = [
+        ChildSpec("gateway" if i == 1 else f"gateway-{i}", (py, "-m", "services.gateway"), health)
+        for i in range(1, max(settings.gateways, 1) + 1)
+    ]
+    return [auth, *workers, *gateways]
 
 
 def ensure_secret_key(state_dir: Path) -> str:

@@ -32,5 +32,7 @@ def main() -> int:
         print=None,
         loop=new_event_loop(),
         shutdown_timeout=10,
+        # Several gateway processes can share the port; the kernel spreads connections.
+        reuse_port=True,
     )
     return 0
