@@ -6,7 +6,9 @@ from typing import Any
 
 from services.functions.api import CallContext, Plugin
 from services.functions.plugins.core.version import MOODLE_VERSION
+from shared.errors import InvalidParameterException
 from shared.external import (
+    PARAM_ALPHANUMEXT,
     PARAM_BOOL,
     PARAM_INT,
     PARAM_NOTAGS,
@@ -14,6 +16,7 @@ from shared.external import (
     PARAM_RAW,
     PARAM_TEXT,
     PARAM_URL,
+    VALUE_DEFAULT,
     VALUE_OPTIONAL,
     ExternalFunctionParameters,
     ExternalMultipleStructure,
@@ -145,3 +148,92 @@ async def get_public_config(ctx: CallContext) -> dict[str, Any]:
         "tool_mobile_qrcodetype": 0,
         "warnings": [],
     }
+
+
+#: Settings the app reads after login, by section (a subset of Moodle's list, same names).
+CONFIG_SECTIONS: dict[str, tuple[str, ...]] = {
+    "frontpagesettings": ("numsections", "newsitems"),
+    "sitepolicies": ("sitepolicy", "sitepolicyguest"),
+    "gradessettings": ("mygradesurl",),
+    "mobileapp": (
+        "tool_mobile_forcelogout",
+        "tool_mobile_customlangstrings",
+        "tool_mobile_disabledfeatures",
+        "tool_mobile_custommenuitems",
+        "tool_mobile_filetypeexclusionlist",
+        "tool_mobile_autologinmintimebetweenreq",
+    ),
+    "calendar": (
+        "calendartype",
+        "calendar_site_timeformat",
+        "calendar_startwday",
+        "calendar_adminseesall",
+        "calendar_lookahead",
+        "calendar_maxevents",
+    ),
+    "coursecolors": ("core_admin_coursecolor1", "core_admin_coursecolor2"),
+    "supportcontact": ("supportname", "supportemail", "supportpage"),
+    "messaging": ("messaging", "messagingallusers", "messagingdefaultpressenter"),
+}
+CONFIG_DEFAULTS = {
+    "sitename": "Moodle WS",
+    "numsections": "1",
+    "newsitems": "3",
+    "sitepolicy": "",
+    "sitepolicyguest": "",
+    "mygradesurl": "/grade/report/mygrades.php",
+    "tool_mobile_forcelogout": "0",
+    "tool_mobile_customlangstrings": "",
+    "tool_mobile_disabledfeatures": "",
+    "tool_mobile_custommenuitems": "",
+    "tool_mobile_filetypeexclusionlist": "",
+    "tool_mobile_autologinmintimebetweenreq": "360",
+    "calendartype": "gregorian",
+    "calendar_site_timeformat": "0",
+    "calendar_startwday": "1",
+    "calendar_adminseesall": "0",
+    "calendar_lookahead": "21",
+    "calendar_maxevents": "10",
+    "core_admin_coursecolor1": "#81ecec",
+    "core_admin_coursecolor2": "#74b9ff",
+    "supportname": "Admin User",
+    "supportemail": "",
+    "supportpage": "",
+    "messaging": "1",
+    "messagingallusers": "0",
+    "messagingdefaultpressenter": "1",
+}
+
+
+@plugin.function(
+    parameters=ExternalFunctionParameters(
+        {"section": ExternalValue(PARAM_ALPHANUMEXT, "Settings section name.", VALUE_DEFAULT, "")}
+    ),
+    returns=ExternalSingleStructure(
+        {
+            "settings": ExternalMultipleStructure(
+                ExternalSingleStructure(
+                    {
+                        "name": ExternalValue(PARAM_RAW, "The name of the setting"),
+                        "value": ExternalValue(PARAM_RAW, "The value of the setting"),
+                    }
+                ),
+                "Settings",
+            ),
+            "warnings": ExternalWarnings(),
+        }
+    ),
+    description="Returns a list of site settings, filtering by section.",
+    ajax=True,
+    services=["moodle_mobile_app"],
+)
+async def get_config(ctx: CallContext, section: str) -> dict[str, Any]:
+    if section and section not in CONFIG_SECTIONS:
+        raise InvalidParameterException("Invalid section: " + section)
+    config = CONFIG_DEFAULTS | await ctx.store.get_config()
+    names = (
+        CONFIG_SECTIONS[section]
+        if section
+        else ("sitename", *[n for ns in CONFIG_SECTIONS.values() for n in ns])
+    )
+    return {"settings": [{"name": n, "value": config.get(n, "")} for n in names], "warnings": []}
