@@ -8,6 +8,7 @@ from typing import Any
 from services.functions.api import CallContext, Plugin, ServiceDef
 from services.functions.plugins.core.version import MOODLE_RELEASE, MOODLE_VERSION
 from shared.constants import MOBILE_SERVICE
+from shared.contexts import CONTEXT_SYSTEM
 from shared.errors import WSError
 from shared.external import (
     PARAM_ALPHANUM,
@@ -148,6 +149,14 @@ SITE_INFO_RETURNS = ExternalSingleStructure(
 )
 
 
+def _feature(config: dict[str, str], name: str, default_on: bool) -> int:
+    """An advanced feature's 0/1; mnet_dispatcher_mode is a word (1 when ``strict``)."""
+    value = config.get(name, "1" if default_on else "0")
+    if name == "mnet_dispatcher_mode":
+        return int(value == "strict")
+    return int(value) if value.lstrip("-").isdigit() else 0
+
+
 @plugin.function(
     parameters=ExternalFunctionParameters(
         {
@@ -162,7 +171,9 @@ SITE_INFO_RETURNS = ExternalSingleStructure(
     ),
     returns=SITE_INFO_RETURNS,
     description="Return some site info / user info / list web service functions",
-    ajax=True,
+    # Not AJAX-enabled in Moodle: browser code gets servicenotavailable for it and clients
+    # (the app's "is this a web-service session" probe) rely on that.
+    ajax=False,
     services=[MOBILE_SERVICE],
 )
 async def get_site_info(ctx: CallContext, serviceshortnames: list[str]) -> dict[str, Any]:
@@ -200,24 +211,30 @@ async def get_site_info(ctx: CallContext, serviceshortnames: list[str]) -> dict[
         info["version"] = MOODLE_VERSION
     enabled = {"usetags", "messaging", "enablecompletion", "enablebadges", "usecomments"}
     key = await store.user_private_key(user.id, secrets.token_hex(16))
+    system = await ctx.contexts.ensure(CONTEXT_SYSTEM, 0)
+    canmanagefiles = await ctx.roles.has_capability(
+        user.id, "moodle/user:manageownfiles", system, siteadmin=user.siteadmin
+    )
+    homepage = int(config.get("defaulthomepage", "1"))
     info.update(
         {
             "mobilecssurl": config.get("mobilecssurl", ""),
             "advancedfeatures": [
-                {"name": name, "value": int(config.get(name, "1" if name in enabled else "0"))}
+                {"name": name, "value": _feature(config, name, name in enabled)}
                 for name in ADVANCED_FEATURES
             ],
-            "usercanmanageownfiles": True,
+            "usercanmanageownfiles": canmanagefiles,
             "userquota": 0 if user.siteadmin else int(config["userquota"]),
-            "usermaxuploadfilesize": int(config["maxbytes"]),
-            "userhomepage": 1,
+            # -1: no limit for those who may ignore it (Moodle: site administrators).
+            "usermaxuploadfilesize": -1 if user.siteadmin else int(config["maxbytes"]),
+            "userhomepage": homepage,
             "userprivateaccesskey": key,
             "siteid": 1,
             "sitecalendartype": config["calendartype"],
             "usercalendartype": config["calendartype"],
             "userissiteadmin": user.siteadmin,
             "theme": config["theme"],
-            "limitconcurrentlogins": 0,
+            "limitconcurrentlogins": int(config.get("limitconcurrentlogins", "0")),
             "policyagreed": 1,
         }
     )
