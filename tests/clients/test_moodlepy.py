@@ -1,4 +1,5 @@
-"""The open reference client, moodlepy 0.24.1, logs in and reads site info unchanged."""
+"""The open reference client, moodlepy 0.24.1, runs a whole session unchanged: login, site info,
+courses, contents, a nested-array call, an XML call and errors."""
 
 from __future__ import annotations
 
@@ -60,3 +61,9 @@ def test_moodlepy_logs_in_and_reads_site_info(stack: Stack) -> None:
     assert "core_webservice_get_site_info" in seen["functions"]
     assert seen["error"]["errorcode"] == "invalidparameter"
     assert seen["badtoken"] == "invalidtoken"
+    assert seen["courses"] == ["ASTRO101", "WRITE201"]
+    assert seen["sections"] == [0, 1, 2, 3]
+    assert {"assign", "folder", "forum", "page", "resource", "url"} <= set(seen["modnames"])
+    assert seen["assignments"] == ["Essay: our solar system"]
+    assert seen["xml_head"].startswith("<?xml") and seen["xml_has_course"], seen["xml_head"]
+    assert seen["missing_course"] == "invalidrecord"
