@@ -45,6 +45,7 @@ class RoleAssignment(msgspec.Struct, frozen=True):
 
 _enc = msgspec.json.Encoder()
 _dec = msgspec.json.Decoder(RoleRecord)
+_list_dec = msgspec.json.Decoder(list[str])
 
 
 class RoleStore:
@@ -243,11 +244,26 @@ DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
 
 
 async def ensure_default_roles(roles: RoleStore) -> dict[str, RoleRecord]:
-    """Create the standard roles when missing and (re)apply their capabilities; idempotent."""
+    """Create the standard roles when missing and bring their capabilities up to date.
+
+    Like a Moodle upgrade, only what changed in :data:`DEFAULT_ROLES` since the last run is
+    applied (capabilities added to or removed from the code's lists), so an administrator's
+    own grants and revocations on the standard roles survive restarts. Idempotent.
+    """
+    applied_key = roles.names.key("roledefaults")
     created: dict[str, RoleRecord] = {}
     for shortname, (name, capabilities) in DEFAULT_ROLES.items():
         role = await roles.ensure_role(shortname, name, capabilities)
-        if sorted(set(capabilities)) != role.capabilities:
-            await roles.set_capabilities(role, capabilities)
+        wanted = set(capabilities)
+        raw = await roles.redis.hget(applied_key, shortname)
+        # First run on a site seeded before this bookkeeping existed: treat the role's
+        # current capabilities as what was applied last.
+        before = set(_list_dec.decode(raw)) if raw is not None else set(role.capabilities)
+        current = set(role.capabilities)
+        updated = (current | (wanted - before)) - (before - wanted)
+        if updated != current:
+            await roles.set_capabilities(role, updated)
+        if raw is None or before != wanted:
+            await roles.redis.hset(applied_key, shortname, _enc.encode(sorted(wanted)))
         created[shortname] = role
     return created

@@ -134,3 +134,21 @@ async def test_audit_stream_filters_and_caps(store: Store) -> None:
         store.redis, store.names, limit=100, eventname="webservice_function_called"
     )
     assert [e.userid for e in called] == list(range(30))  # oldest first
+
+
+async def test_default_roles_keep_administrators_changes(store: Store) -> None:
+    roles = RoleStore(store.redis, store.names)
+    user_role = (await ensure_default_roles(roles))["user"]
+    assert "webservice/rest:use" in user_role.capabilities
+    await roles.set_capabilities(user_role, set(user_role.capabilities) - {"webservice/rest:use"})
+    again = (await ensure_default_roles(roles))["user"]  # a restart
+    assert "webservice/rest:use" not in again.capabilities
+    # A capability the code adds later reaches existing sites; one it drops goes away.
+    await store.redis.hset(
+        store.names.key("roledefaults"), "user", b'["moodle/old:cap","webservice/rest:use"]'
+    )
+    await roles.set_capabilities(again, [*again.capabilities, "moodle/old:cap"])
+    upgraded = (await ensure_default_roles(roles))["user"]
+    assert "moodle/old:cap" not in upgraded.capabilities
+    assert "moodle/webservice:createtoken" in upgraded.capabilities
+    assert "webservice/rest:use" not in upgraded.capabilities  # still revoked
