@@ -66,9 +66,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     running = await start_stack(
         Path(tmp_path_factory.mktemp("stack")),
         # The plugin guide's worked example runs beside the core plugin.
-        WS_PLUGINS=(
-            "services.functions.plugins.core,examples.local_greetings,tests.plugins.probe"
-        ),
+        WS_PLUGINS=("services.functions.plugins.core,examples.local_greetings,tests.plugins.probe"),
         TEST_EXTRA_COMPONENTS="local_greetings,local_probe",
     )
     try:
