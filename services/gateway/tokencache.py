@@ -59,6 +59,7 @@ class TokenCache:
         self.max_entries = max_entries
         self.epoch = 0
         self.tokens: dict[str, tuple[tuple[TokenRecord, int] | None, float]] = {}
+        self.token_misses: dict[str, float] = {}
         self.users: dict[int, tuple[UserRecord | None, float]] = {}
         self.services: dict[int, tuple[CachedService | None, float]] = {}
         self.authorised: dict[tuple[int, int], tuple[AuthorisedUser | None, float]] = {}
@@ -79,15 +80,35 @@ class TokenCache:
         epoch = self.epoch
         value = await fetch()
         if self.ttl > 0 and epoch == self.epoch:
-            if len(table) >= self.max_entries and key not in table:
-                table.pop(next(iter(table)))  # oldest insertion first out
             ttl = self.ttl if value is not None else min(self.ttl, _MISS_TTL_MAX)
-            table[key] = (value, now + ttl)
+            _bounded_put(table, key, (value, now + ttl), self.max_entries)
         return value
 
     async def token(self, token_hash: str) -> tuple[TokenRecord, int] | None:
-        """The token record and its ``lastaccess`` as last known here."""
-        return await self._cached(self.tokens, token_hash, lambda: self.store.get_token(token_hash))
+        """The token record and its ``lastaccess`` as last known here.
+
+        Unknown tokens are remembered apart from known ones, so a client spraying random
+        tokens fills (and evicts from) the misses table only, never the real tokens'."""
+        now = time.monotonic()
+        entry = self.tokens.get(token_hash)
+        if entry is not None and entry[1] > now:
+            return entry[0]
+        miss = self.token_misses.get(token_hash)
+        if miss is not None and miss > now:
+            return None
+        epoch = self.epoch
+        found = await self.store.get_token(token_hash)
+        if self.ttl > 0 and epoch == self.epoch:
+            if found is None:
+                _bounded_put(
+                    self.token_misses,
+                    token_hash,
+                    now + min(self.ttl, _MISS_TTL_MAX),
+                    self.max_entries,
+                )
+            else:
+                _bounded_put(self.tokens, token_hash, (found, now + self.ttl), self.max_entries)
+        return found
 
     def note_lastaccess(self, token_hash: str, lastaccess: int) -> None:
         entry = self.tokens.get(token_hash)
@@ -148,6 +169,7 @@ class TokenCache:
         self.epoch += 1
         if kind == "token":
             self.tokens.pop(ident, None)
+            self.token_misses.pop(ident, None)
         elif kind == "user":
             userid = _int(ident)
             if userid is None:
@@ -178,6 +200,7 @@ class TokenCache:
         self.epoch += 1
         for table in (self.tokens, self.users, self.services, self.authorised, self.capabilities):
             table.clear()
+        self.token_misses.clear()
         self._config = None
 
     def stats(self) -> dict[str, Any]:
@@ -187,6 +210,12 @@ class TokenCache:
             "services": len(self.services),
             "epoch": self.epoch,
         }
+
+
+def _bounded_put(table: dict[K, T], key: K, value: T, limit: int) -> None:
+    if len(table) >= limit and key not in table:
+        table.pop(next(iter(table)))  # oldest insertion first out
+    table[key] = value
 
 
 def _int(text: str) -> int | None:

@@ -56,9 +56,17 @@ async def test_lookup_racing_an_invalidation_is_not_stored(store: Store) -> None
 
 async def test_cache_is_bounded(store: Store) -> None:
     cache = _cache(store, size=3)
+    real = await _token(store)
+    await cache.token(real.hash)
     for i in range(10):
-        await cache.token(f"{i:064x}")  # misses are cached too
-    assert len(cache.tokens) == 3
+        assert await cache.token(f"{i:064x}") is None  # misses are cached too ...
+    assert len(cache.token_misses) == 3
+    assert real.hash in cache.tokens  # ... without evicting real tokens
+    await store.create_token(
+        TokenRecord(id=0, hash=f"{9:064x}", nonce="n", userid=1, serviceid=1)
+    )  # announced: the cached miss is dropped
+    cache.invalidate("token", f"{9:064x}")
+    assert await cache.token(f"{9:064x}") is not None
 
 
 async def test_capabilities_by_context(store: Store) -> None:
