@@ -62,6 +62,7 @@ async def user_create(accounts: Accounts, _: AdminSettings, args: argparse.Names
         email=args.email,
         siteadmin=args.admin,
     )
+    await accounts.record("user_created", relateduserid=user.id, other={"username": user.username})
     print(f"created user {user.username!r} (id {user.id})")
 
 

@@ -97,6 +97,7 @@ async def test_maintenance_and_audit(
     assert names == [
         "config_log_created",
         "config_log_created",
+        "user_created",
         "webservice_service_created",
         "webservice_service_user_added",
         "webservice_service_user_removed",
