@@ -65,6 +65,9 @@ class TokenCache:
         self.authorised: dict[tuple[int, int], tuple[AuthorisedUser | None, float]] = {}
         self.capabilities: dict[int, tuple[UserCapabilities, float]] = {}
         self._config: tuple[dict[str, str], float] | None = None
+        #: Token lookups answered from memory / from Redis (read by /metrics).
+        self.hits = 0
+        self.misses = 0
 
     # --- lookups -------------------------------------------------------------------------------
     async def _cached(
@@ -92,10 +95,13 @@ class TokenCache:
         now = time.monotonic()
         entry = self.tokens.get(token_hash)
         if entry is not None and entry[1] > now:
+            self.hits += 1
             return entry[0]
         miss = self.token_misses.get(token_hash)
         if miss is not None and miss > now:
+            self.hits += 1
             return None
+        self.misses += 1
         epoch = self.epoch
         found = await self.store.get_token(token_hash)
         if self.ttl > 0 and epoch == self.epoch:
