@@ -163,6 +163,11 @@ DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
     "manager": (
         "Manager",
         [
+            "moodle/site:accessallgroups",
+            "mod/forum:addnews",
+            "mod/forum:pindiscussions",
+            "report/progress:view",
+            "moodle/calendar:manageentries",
             "moodle/site:config",
             "moodle/site:maintenanceaccess",
             "moodle/course:view",
@@ -191,6 +196,11 @@ DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
     "editingteacher": (
         "Teacher",
         [
+            "moodle/site:accessallgroups",
+            "mod/forum:addnews",
+            "mod/forum:pindiscussions",
+            "report/progress:view",
+            "moodle/calendar:manageentries",
             "moodle/course:view",
             "moodle/course:update",
             "moodle/course:viewhiddenactivities",

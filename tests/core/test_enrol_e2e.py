@@ -23,7 +23,7 @@ async def test_enrolled_users_with_options(as_user: Any) -> None:
     assert {g["name"] for g in sam["groups"]} == {"Group A"}
     assert {c["shortname"] for c in sam["enrolledcourses"]} >= {"ASTRO101", "WRITE201"}
     group_b = next(g for u in users for g in u["groups"] if g["name"] == "Group B")
-    # Filtering by a group one is not in needs moodle/site:accessallgroups (the admin has it).
+    # Filtering by a group one is not in needs moodle/site:accessallgroups.
     admin = await as_user("admin")
     only_b = await admin(
         "core_enrol_get_enrolled_users",
@@ -36,12 +36,21 @@ async def test_enrolled_users_with_options(as_user: Any) -> None:
         },
     )
     assert only_b == [{"id": only_b[0]["id"], "fullname": "Robin Reader"}], only_b
-    refused = await teacher(
+    # A teacher holds it (as in Moodle's editingteacher archetype); a student outside the
+    # group does not.
+    student = await as_user("student")
+    refused = await student(
         "core_enrol_get_enrolled_users",
         courseid=course["id"],
         **{"options[0][name]": "groupid", "options[0][value]": str(group_b["id"])},
     )
-    assert refused["errorcode"] == "nopermissions"
+    assert refused["errorcode"] == "nopermissions", refused
+    by_teacher = await teacher(
+        "core_enrol_get_enrolled_users",
+        courseid=course["id"],
+        **{"options[0][name]": "groupid", "options[0][value]": str(group_b["id"])},
+    )
+    assert [u["fullname"] for u in by_teacher] == ["Robin Reader"], by_teacher
     page = await teacher(
         "core_enrol_get_enrolled_users",
         courseid=course["id"],
