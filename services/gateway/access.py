@@ -246,6 +246,22 @@ class Access:
             return True
         return capability in (await self.cache.user_capabilities(user.id)).anywhere
 
+    async def authorise_session_call(
+        self, user: UserRecord, function: CompiledFunction, remoteaddr: str
+    ) -> None:
+        """The checks a browser-session (AJAX) call shares with token calls: maintenance mode,
+        the user's state, and the capabilities the function declares."""
+        await self._check_user(user, remoteaddr, "ajax", 0)
+        for capability in function.info.capabilities:
+            if not await self.has_any_capability(user, capability):
+                raise RequiredCapabilityException(capability)
+        self._event(
+            "webservice_function_called",
+            userid=user.id,
+            remoteaddr=remoteaddr,
+            other={"function": function.info.name, "protocol": "ajax"},
+        )
+
     # --- function access (load_function_info) --------------------------------------------------
     async def authorise(
         self,

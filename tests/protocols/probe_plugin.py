@@ -77,3 +77,16 @@ async def public_echo(
 )
 async def not_ajax(ctx: CallContext, flag: bool, number: int, words: list[str]) -> dict[str, Any]:
     return await _echo(ctx, flag, number, words)
+
+
+@plugin.function(
+    parameters=_ECHO_PARAMS,
+    returns=_ECHO_RETURNS,
+    description="Echo for site configurators only (a declared capability).",
+    ajax=True,
+    capabilities=["moodle/site:config"],
+)
+async def config_echo(
+    ctx: CallContext, flag: bool, number: int, words: list[str]
+) -> dict[str, Any]:
+    return await _echo(ctx, flag, number, words)

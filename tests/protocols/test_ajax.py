@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from shared.records import TOKEN_EMBEDDED, TokenRecord
 from shared.tokens import hash_token, new_nonce
-from tests.e2e.stack import Stack
+from tests.e2e.stack import ADMIN_PASSWORD, Stack
 from tests.protocols.test_files import with_store
 
 pytestmark = pytest.mark.e2e
@@ -202,3 +203,28 @@ async def test_login_failures_and_logout_kills_embedded_tokens(
         await store.redis.aclose()
     body = await ajax(browser, pstack, [call("local_ajaxprobe_echo", flag=True)], sesskey)
     assert body[0]["exception"]["errorcode"] == "servicerequireslogin"
+
+
+async def test_session_calls_pass_the_same_access_checks(
+    browser: aiohttp.ClientSession, pstack: Stack
+) -> None:
+    """Declared capabilities and maintenance mode apply to AJAX as to REST."""
+    sesskey = await form_login(browser, pstack, "student", "Student-2026!")
+    denied = await ajax(browser, pstack, [call("local_ajaxprobe_config_echo", flag=True)], sesskey)
+    assert denied[0]["error"] is True
+    assert denied[0]["exception"]["errorcode"] == "nopermissions"
+    pstack.wsadmin("maintenance", "on")
+    try:
+        # Within a second on every gateway (the config is cached and invalidated).
+        for _ in range(20):
+            body = await ajax(browser, pstack, [call("local_ajaxprobe_echo", flag=True)], sesskey)
+            if body[0]["error"]:
+                break
+            await asyncio.sleep(0.1)
+        assert body[0]["exception"]["errorcode"] == "sitemaintenance"
+    finally:
+        pstack.wsadmin("maintenance", "off")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as admin:
+        key = await form_login(admin, pstack, "admin", ADMIN_PASSWORD)
+        allowed = await ajax(admin, pstack, [call("local_ajaxprobe_config_echo", flag=True)], key)
+        assert allowed[0]["error"] is False, allowed
