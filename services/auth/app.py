@@ -12,6 +12,7 @@ from aiohttp import web
 
 from services.auth import errors
 from services.auth.accounts import Accounts
+from services.auth.console import setup_console
 from services.auth.lockout import Lockout
 from services.auth.login import IssuedToken, Login, LoginRequest
 from services.auth.passwords import Passwords
@@ -179,6 +180,7 @@ def create_app(settings: AuthSettings) -> web.Application:
         audit=audit,
     )
     register_session_routes(app, settings, store, app[LOGIN])
+    setup_console(app, settings, store, app[LOGIN])
     app.cleanup_ctx.append(_redis_lifecycle)
     # "{lead}" absorbs the extra slashes of clients whose base URL ends in "/".
     app.router.add_route("GET", r"/{lead:/*}login/token.php", token_php)

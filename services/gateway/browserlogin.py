@@ -1,4 +1,5 @@
-"""Forwarding the browser login pages (``/login/index.php``, ``/login/logout.php``) to auth.
+"""Forwarding the browser pages to auth: login (``/login/index.php``, ``/login/logout.php``)
+and the admin console (``/admin/...``).
 
 Unlike token.php these carry cookies both ways (the session and the login-form token) and
 answer with redirects, which reach the browser untouched.
@@ -19,7 +20,16 @@ __all__ = ["forward_browser_login"]
 log = logging.getLogger(__name__)
 
 #: Response headers passed back to the browser.
-_PASS_BACK = ("Content-Type", "Location", "Cache-Control", "X-Frame-Options")
+_PASS_BACK = (
+    "Content-Type",
+    "Location",
+    "Cache-Control",
+    "X-Frame-Options",
+    # The admin console's hardening headers.
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+)
 
 
 async def forward_browser_login(request: web.Request) -> web.StreamResponse:

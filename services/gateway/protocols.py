@@ -42,6 +42,9 @@ EXACT_ROUTES: dict[str, tuple[tuple[str, ...], Handler]] = {
     "/login/logout.php": (("GET", "POST"), forward_browser_login),
 }
 
+#: The admin console (served by auth): every page and form under this prefix is forwarded.
+ADMIN_PREFIX = "/admin"
+
 _SLASHES = re.compile(r"/{2,}")
 
 
@@ -51,6 +54,8 @@ def route_by_prefix(request: web.Request) -> Handler | None:
     exact = EXACT_ROUTES.get(path)
     if exact is not None:
         return exact[1] if request.method in exact[0] else None
+    if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+        return forward_browser_login if request.method in ("GET", "HEAD", "POST") else None
     if request.method not in ("GET", "HEAD"):
         return None
     for prefix, handler in PREFIX_ROUTES.items():
@@ -81,3 +86,6 @@ def add_protocol_routes(app: web.Application, settings: GatewaySettings) -> None
     for prefix, handler in PREFIX_ROUTES.items():
         app.router.add_get(prefix, handler)
         app.router.add_get(prefix + "/{tail:.*}", handler)
+    for path in (ADMIN_PREFIX, ADMIN_PREFIX + "/{tail:.*}"):
+        app.router.add_get(path, forward_browser_login)
+        app.router.add_post(path, forward_browser_login)
