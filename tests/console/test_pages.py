@@ -105,8 +105,9 @@ async def test_a_manager_role_opens_the_console(
 async def test_suspended_admin_loses_the_console(
     make_console: MakeClient, console: Console, store: Store
 ) -> None:
-    await console.post("/admin/users/create", username="admin2", password="Admin2-pass!",
-                       siteadmin="1")  # fmt: skip
+    await console.post(
+        "/admin/users/create", username="admin2", password="Admin2-pass!", siteadmin="1"
+    )
     other = await make_console("admin2", "Admin2-pass!")
     user = await store.get_user_by_username("admin2")
     assert user is not None
@@ -147,9 +148,13 @@ async def test_headers_forbid_framing_caching_and_script(console: Console) -> No
 # --- users ----------------------------------------------------------------------------------------
 async def test_user_create_suspend_unsuspend(console: Console, store: Store) -> None:
     text = await console.post(
-        "/admin/users/create", username="jdoe", password="S3cret-pw!", firstname="John",
-        lastname="Doe", email="j@example.com",
-    )  # fmt: skip
+        "/admin/users/create",
+        username="jdoe",
+        password="S3cret-pw!",
+        firstname="John",
+        lastname="Doe",
+        email="j@example.com",
+    )
     assert "Created user jdoe" in text
     user = await store.get_user_by_username("jdoe")
     assert user is not None and user.password.startswith("$argon2") and not user.siteadmin
@@ -193,9 +198,11 @@ async def test_unlock(console: Console, store: Store) -> None:
 async def test_role_create_grant_revoke_assign_unassign(console: Console, store: Store) -> None:
     roles = RoleStore(store.redis, store.names)
     text = await console.post(
-        "/admin/roles/create", shortname="auditor", name="Auditor",
+        "/admin/roles/create",
+        shortname="auditor",
+        name="Auditor",
         capabilities="moodle/site:viewreports, moodle/user:viewdetails",
-    )  # fmt: skip
+    )
     assert "Created role auditor" in text
     role = await roles.get_role_by_shortname("auditor")
     assert role is not None
@@ -207,14 +214,16 @@ async def test_role_create_grant_revoke_assign_unassign(console: Console, store:
     assert role.capabilities == ["moodle/site:config", "moodle/user:viewdetails"]
     student = await store.get_user_by_username("student")
     assert student is not None
-    text = await console.post("/admin/roles/assign", role="auditor", username="student",
-                              contextid="1")  # fmt: skip
+    text = await console.post(
+        "/admin/roles/assign", role="auditor", username="student", contextid="1"
+    )
     assert "assigned to student" in text
     assert await roles.has_capability(student.id, "moodle/site:config", SYSTEM)
     await console.post("/admin/roles/unassign", role="auditor", username="student", contextid="1")
     assert not await roles.has_capability(student.id, "moodle/site:config", SYSTEM)
-    text = await console.post("/admin/roles/unassign", 400, role="auditor", username="student",
-                              contextid="1")  # fmt: skip
+    text = await console.post(
+        "/admin/roles/unassign", 400, role="auditor", username="student", contextid="1"
+    )
     assert "has no role" in text
 
 
@@ -234,9 +243,12 @@ async def test_role_refusals(console: Console) -> None:
 async def test_service_lifecycle(console: Console, store: Store) -> None:
     await _catalog(store)
     text = await console.post(
-        "/admin/services/create", shortname="mysvc", name="My service", enabled="1",
+        "/admin/services/create",
+        shortname="mysvc",
+        name="My service",
+        enabled="1",
         downloadfiles="1",
-    )  # fmt: skip
+    )
     assert "Created service mysvc" in text
     service = await store.get_service_by_shortname("mysvc")
     assert service is not None and service.enabled and service.downloadfiles
@@ -254,9 +266,12 @@ async def test_service_lifecycle(console: Console, store: Store) -> None:
     await console.post(f"{base}/enable")
     assert (await store.get_service(service.id)).enabled  # type: ignore[union-attr]
     await console.post(
-        f"{base}/settings", name="Renamed", restrictedusers="1", uploadfiles="1",
+        f"{base}/settings",
+        name="Renamed",
+        restrictedusers="1",
+        uploadfiles="1",
         requiredcapability="moodle/site:config",
-    )  # fmt: skip
+    )
     service = await store.get_service(service.id)
     assert service is not None and service.name == "Renamed" and service.restrictedusers
     assert service.uploadfiles and not service.downloadfiles
@@ -329,9 +344,12 @@ HOSTILE = "<script>alert('x')</script>\"'&"
 
 async def test_hostile_names_are_escaped(console: Console, store: Store) -> None:
     await console.post(
-        "/admin/users/create", username="evil", password="Pw-123456!", firstname=HOSTILE,
+        "/admin/users/create",
+        username="evil",
+        password="Pw-123456!",
+        firstname=HOSTILE,
         email="e@example.com",
-    )  # fmt: skip
+    )
     await console.post("/admin/services/create", shortname="evilsvc", name=HOSTILE, enabled="1")
     await console.post("/admin/roles/create", shortname="evilrole", name=HOSTILE)
     await console.post("/admin/tokens/create", username="evil", service="evilsvc", name=HOSTILE)
