@@ -166,10 +166,17 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
         return string_value
     if ptype == c.PARAM_RAW:
 
+        known_raw: dict[str, None] = {}
+
         def raw_value(value: Any) -> Any:
             kind = type(value)
             if kind is str:
+                if value in known_raw:
+                    return value
                 if plain(value):
+                    if len(known_raw) >= _KNOWN_MAX:
+                        known_raw.clear()
+                    known_raw[value] = None
                     return value
             elif kind is int or kind is float or kind is bool:
                 return value  # RAW keeps the type, and no number is changed by fix_utf8
@@ -177,9 +184,17 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
 
         return raw_value
 
+    known_plain: dict[str, None] = {}
+
     def plain_value(value: Any) -> Any:
-        if type(value) is str and plain(value):
-            return value
+        if type(value) is str:
+            if value in known_plain:
+                return value
+            if plain(value):
+                if len(known_plain) >= _KNOWN_MAX:
+                    known_plain.clear()
+                known_plain[value] = None
+                return value
         return slow(value)
 
     return plain_value
