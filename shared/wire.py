@@ -67,6 +67,9 @@ class CallRequest(msgspec.Struct, frozen=True, omit_defaults=True):
     deadline: float
     settings: CallSettings = CallSettings()
     request_id: str = ""
+    #: UNIX time the gateway published the call (0 from older gateways): the worker's queue
+    #: wait is its receive time minus this.
+    published_at: float = 0.0
 
 
 class CallReply(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -77,6 +80,8 @@ class CallReply(msgspec.Struct, frozen=True, omit_defaults=True):
     error: ErrorInfo | None = None
     #: Seconds the worker spent in the function, for metrics.
     worker_time: float = 0.0
+    #: Seconds the call waited in the broker before the worker received it, for metrics.
+    queue_wait: float = 0.0
 
 
 class FunctionInfo(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -14,6 +14,7 @@ from services.auth import errors
 from services.auth.accounts import Accounts
 from services.auth.console import setup_console
 from services.auth.lockout import Lockout
+from services.auth.observe import add_observability
 from services.auth.login import IssuedToken, Login, LoginRequest
 from services.auth.passwords import Passwords
 from services.auth.request import client_origin, read_params
@@ -186,4 +187,5 @@ def create_app(settings: AuthSettings) -> web.Application:
     app.router.add_route("GET", r"/{lead:/*}login/token.php", token_php)
     app.router.add_route("POST", r"/{lead:/*}login/token.php", token_php)
     app.router.add_get("/healthz", healthz)
+    add_observability(app, store, audit_broker=settings.audit_publish)
     return app

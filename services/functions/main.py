@@ -1,6 +1,8 @@
 """``ws-worker``: run a function worker in the foreground until SIGTERM or Ctrl-C.
 
-``ws-worker --check`` exits 0 when Redis and RabbitMQ answer (the compose healthcheck).
+``ws-worker --check`` (the compose healthcheck) exits 0 when the worker is ready: with
+``WS_METRICS_PORT`` set, it asks that worker's own ``/readyz`` (Redis, broker, and its consumers
+registered); without, it checks that Redis and RabbitMQ answer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import logging
 import signal
 import sys
 
+import aiohttp
+
+from services.functions.observe import WorkerMonitor
 from services.functions.registry import PluginLoadError, load_plugins
 from services.functions.runtime import Worker
 from services.functions.settings import WorkerSettings
@@ -28,6 +33,8 @@ BENCH_PLUGIN = "services.functions.plugins.bench"
 
 
 async def check(settings: WorkerSettings) -> bool:
+    if settings.metrics_port:
+        return await check_own(settings)
     redis = connect_redis(settings.redis_url)
     try:
         await asyncio.wait_for(redis.ping(), 5)
@@ -41,6 +48,25 @@ async def check(settings: WorkerSettings) -> bool:
     return True
 
 
+async def check_own(settings: WorkerSettings) -> bool:
+    """This worker's own readiness (its /readyz): Redis, broker, and its consumers registered."""
+    # A worker listening on every interface is reached on loopback.
+    wildcard = settings.metrics_host in {"", "::", "0.0.0.0"}  # noqa: S104
+    host = "127.0.0.1" if wildcard else settings.metrics_host
+    url = f"http://{host}:{settings.metrics_port}/readyz"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+            http.get(url) as resp,
+        ):
+            if resp.status == 200:
+                return True
+            print(f"unhealthy: {await resp.text()}", file=sys.stderr)
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        print(f"unhealthy: {url}: {exc!r}", file=sys.stderr)
+    return False
+
+
 async def serve(settings: WorkerSettings) -> None:
     modules = settings.plugins.split(",")
     if settings.bench:
@@ -51,9 +77,15 @@ async def serve(settings: WorkerSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await worker.start()
+    monitor = None
+    if settings.metrics_port:
+        monitor = WorkerMonitor(worker)
+        await monitor.start(settings.metrics_host, settings.metrics_port)
     await stop.wait()
     log.info("stopping: draining in-flight calls")
     await worker.stop()
+    if monitor is not None:
+        await monitor.close()
 
 
 def main(argv: list[str] | None = None) -> int:

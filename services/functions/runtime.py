@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 
 from services.functions.api import CallContext, FunctionDef, InstallContext, Plugin
 from services.functions.fnloop import FunctionLoop
+from services.functions.observe import call_answered, call_received
 from services.functions.registry import run_install_hooks, select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
 from shared.bus import BusLink, declare_call_queue, declare_calls_exchange
@@ -42,6 +43,7 @@ from shared.constants import CALL_OUTCOME_TTL, Names
 from shared.contexts import ContextStore
 from shared.errors import ErrorInfo, WSError
 from shared.filestore import FileStore
+from shared.logs import bind_request_id
 from shared.roles import RoleStore
 from shared.store import Store, connect_redis
 from shared.wire import CallReply, CallRequest, reply_decoder, reply_encoder, request_decoder
@@ -94,6 +96,16 @@ class Worker:
         self._stopping = False
         self.calls_handled = 0
         self.fnloop = FunctionLoop(settings.redis_url, self.names, settings.files_dir)
+
+    @property
+    def inflight(self) -> int:
+        """Calls running now (for metrics)."""
+        return len(self._inflight)
+
+    @property
+    def consuming(self) -> int:
+        """Queues this worker consumes now (0 while the broker is away)."""
+        return len(self._consumers) if self.link.ready.is_set() else 0
 
     @property
     def components(self) -> set[str]:
@@ -170,12 +182,16 @@ class Worker:
         task.add_done_callback(self._inflight.discard)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
+        received = time.time()
         try:
             request = request_decoder.decode(message.body)
         except Exception:
             log.error("dropping undecodable call message %r", message.message_id)
             await message.reject(requeue=False)
             return
+        # This task's log lines (and the function's, on the functions loop) carry the id.
+        bind_request_id(request.request_id)
+        queue_wait = call_received(self.functions.get(request.function), request, received)
         remaining = request.deadline - time.time()
         if remaining <= 0:
             log.info("dropping expired call %s to %s", request.call_id, request.function)
@@ -186,6 +202,7 @@ class Worker:
             reply = await self._run_once(fdef, request, remaining)
         else:
             reply = await self._run(fdef, request, remaining)
+        reply = call_answered(fdef, request, reply, queue_wait)
         try:
             if message.reply_to:
                 if self._channel is None:

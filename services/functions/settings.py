@@ -32,3 +32,8 @@ class WorkerSettings(msgspec.Struct, frozen=True):
     # --- core functions (issue 6) ---
     #: Seed the demo site (courses, activities, files) on the first start of a namespace.
     seed: bool = True
+    # --- OBSERVABILITY ---
+    #: Port of the worker's /metrics, /healthz and /readyz (0 = none). Workers sharing a host
+    #: need distinct ports (compose runs one worker per container, so one port fits all).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"

@@ -22,11 +22,14 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway.access import ACCESS
 from services.gateway.files import FILE_SERVICES
+from services.gateway.observe import error_rendered
 from services.gateway.rest import lenient_bool
 from services.gateway.state import GatewayState
 from shared.errors import CodingException, MissingRecordException, WSError
 from shared.external import PARAM_ALPHANUMEXT, clean_param
+from shared.records import UserRecord
 from shared.sessions import SessionRecord
 from shared.wire import Caller, CallSettings
 
@@ -62,6 +65,7 @@ class _Session:
     record: SessionRecord | None
     userid: int = 0
     username: str = ""
+    user: UserRecord | None = None
 
 
 def service_not_available() -> WSError:
@@ -82,6 +86,7 @@ def invalid_sesskey() -> WSError:
 def error_entry(err: WSError, *, developer: bool) -> dict[str, Any]:
     """The per-call error shape: ``a`` dropped, debuginfo only for developers."""
     module = "webservice" if err.errorcode in _WEBSERVICE_CODES else "moodle"
+    suffix = error_rendered(err.errorcode)
     exception: dict[str, Any] = {
         "message": err.message,
         "errorcode": err.errorcode,
@@ -89,18 +94,19 @@ def error_entry(err: WSError, *, developer: bool) -> dict[str, Any]:
         "moreinfourl": f"{_DOCS}/{module}/{err.errorcode}",
     }
     if developer:
-        exception["debuginfo"] = (err.debuginfo or "") + f"\nError code: {err.errorcode}"
+        exception["debuginfo"] = (err.debuginfo or "") + f"\nError code: {err.errorcode}{suffix}"
         exception["backtrace"] = ""
     return {"error": True, "exception": exception}
 
 
 def fatal_response(err: WSError, *, developer: bool) -> web.Response:
     """A whole-request failure: Moodle's AJAX fatal-error body."""
+    suffix = error_rendered(err.errorcode)
     body = {
         "error": err.message,
         "errorcode": err.errorcode,
         "stacktrace": None,
-        "debuginfo": err.debuginfo if developer else None,
+        "debuginfo": (err.debuginfo or "") + suffix if developer else None,
         "reproductionlink": None,
     }
     return web.Response(body=_encode(body), headers=_JSON_HEADERS)
@@ -168,11 +174,14 @@ async def _run_calls(
             if not function.info.ajax:
                 raise service_not_available()
             if function.info.loginrequired:
-                if nologin or session.record is None:
+                if nologin or session.record is None or session.user is None:
                     raise requires_login()
                 sesskey = request.query.get("sesskey", "")
                 if not secrets.compare_digest(sesskey.encode(), session.record.sesskey.encode()):
                     raise invalid_sesskey()
+                await request.app[ACCESS].authorise_session_call(
+                    session.user, function, request.remote or ""
+                )
             args = call.args if isinstance(call.args, dict) else {}
             data = await state.dispatcher.execute(
                 function, args, caller, AJAX_SETTINGS, request_id=request.get("request_id", "")
@@ -191,12 +200,13 @@ async def _session(request: web.Request) -> _Session:
     record = await sessions.get(request.cookies.get(SESSION_COOKIE, ""))
     if record is None:
         return _Session(None)
-    user = await request.app[GatewayState.KEY].store.get_user(record.userid)
+    # The cached user: suspending someone reaches every gateway within a second.
+    user = await request.app[ACCESS].cache.user(record.userid)
     if user is None or user.deleted or user.suspended or user.auth == "nologin":
         return _Session(None)
     if not lenient_bool(request.query.get("nosessionupdate"), False):
         await sessions.touch(record)
-    return _Session(record, user.id, user.username)
+    return _Session(record, user.id, user.username, user)
 
 
 async def handle_service(request: web.Request) -> web.Response:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from services.gateway import docs, health, jsonapi, login
+from services.gateway import docs, health, jsonapi, login, observe
 from services.gateway.access import ACCESS
 from services.gateway.catalog import Catalog
 from services.gateway.dispatch import Dispatcher
@@ -26,6 +25,7 @@ from services.gateway.state import GatewayState
 from shared.constants import Names
 from shared.errors import ErrorInfo
 from shared.external import configure as configure_external
+from shared.metrics import SAMPLER, metrics_handler
 from shared.store import Store, connect_redis
 
 __all__ = ["create_app"]
@@ -50,26 +50,43 @@ STORE_DOWN = ErrorInfo(
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request["request_id"] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    """Request id (``X-Request-Id`` honoured, else a new one), metrics and the error boundary."""
+    state = request.app[GatewayState.KEY]
+    scope = observe.new_scope(request, developer=state.developer)
+    observed = observe.Observed(scope)
+    status = 500
     try:
-        response = await handler(request)
+        with observed:
+            response = await _guarded(request, handler, state)
+        status = response.status
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        observe.request_finished(scope, request, status, observed.elapsed)
+    response.headers["X-Request-Id"] = scope.request_id
+    return response
+
+
+async def _guarded(
+    request: web.Request, handler: Handler, state: GatewayState
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
     except web.HTTPException:
         raise
     except Exception as exc:
         # The one boundary where third-party failures become our errors: Redis down is a
         # temporary unavailability; anything else is a bug. Never a stack trace to the client.
         if isinstance(exc, RedisError):
-            log.warning("Redis unavailable: %r", exc, extra={"request_id": request["request_id"]})
+            log.warning("Redis unavailable: %r", exc)
             info = STORE_DOWN
         else:
-            log.exception("unhandled error", extra={"request_id": request["request_id"]})
+            log.exception("unhandled error")
             info = INTERNAL
-        state = request.app[GatewayState.KEY]
         if request.path.startswith("/api/"):
             return jsonapi.error_response(info, state)
         return rest_error(info, "json", show_debuginfo=False)
-    response.headers["X-Request-Id"] = request["request_id"]
-    return response
 
 
 async def fallback(request: web.Request) -> web.StreamResponse:
@@ -110,7 +127,19 @@ def create_app(settings: GatewaySettings) -> web.Application:
         try:
             async with open_access(settings, store, state.catalog) as access:
                 app[ACCESS] = access
-                yield
+                cache = access.cache
+                unregister = SAMPLER.add(
+                    observe.gateway_samples(
+                        inflight=lambda: rpc.inflight,
+                        connected=lambda: rpc.connected,
+                        reconnects=lambda: rpc.link.reconnects,
+                        cache_counts=lambda: (cache.hits, cache.misses),
+                    )
+                )
+                try:
+                    yield
+                finally:
+                    unregister()
         finally:
             await rpc.close()
             await http.close()
@@ -121,6 +150,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
         app.router.add_route("GET", path, handler)
         app.router.add_route("POST", path, handler)
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/livez", health.livez)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics_handler(settings.metrics_allow))
     app.router.add_get("/docs", docs.api_docs)
     app.router.add_get("/openapi.json", docs.openapi)
     app.router.add_post("/api/v1/functions/{name}", jsonapi.handle_call)

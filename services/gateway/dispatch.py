@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from services.gateway import observe
 from services.gateway.catalog import CompiledFunction
 from services.gateway.rpc import RpcClient
 from shared.errors import ServiceUnavailable, WSError
-from shared.wire import Caller, CallRequest, CallSettings
+from shared.wire import Caller, CallReply, CallRequest, CallSettings
 
 __all__ = ["Dispatcher"]
 
@@ -24,11 +26,23 @@ BUSY = ServiceUnavailable(
 )
 
 
+#: A check run before each call is published (site switches); raises WSError to refuse it.
+Guard = Callable[[CompiledFunction, Caller], Awaitable[None]]
+
+
 class Dispatcher:
-    def __init__(self, rpc: RpcClient, *, call_timeout: float, max_inflight: int = 2000) -> None:
+    def __init__(
+        self,
+        rpc: RpcClient,
+        *,
+        call_timeout: float,
+        max_inflight: int = 2000,
+        guard: Guard | None = None,
+    ) -> None:
         self.rpc = rpc
         self.call_timeout = call_timeout
         self.max_inflight = max_inflight
+        self.guard = guard
 
     async def execute(
         self,
@@ -40,21 +54,42 @@ class Dispatcher:
         request_id: str = "",
     ) -> Any:
         """Run ``function`` with raw ``params``; returns the cleaned result."""
-        if self.rpc.inflight >= self.max_inflight:
-            raise BUSY
-        cleaned = function.validate(params)
-        # A function without parameters cleans to PHP's empty array, which we render as [].
-        args: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
-        request = CallRequest(
-            call_id=uuid.uuid4().hex,
-            function=function.info.name,
-            args=args,
-            caller=caller,
-            deadline=time.time() + self.call_timeout,
-            settings=settings,
-            request_id=request_id,
-        )
-        reply = await self.rpc.call(request, function.queue)
-        if reply.error is not None:
-            raise WSError.from_info(reply.error)
-        return function.clean(reply.result)
+        name = function.info.name
+        outcome = "ok"
+        reply: CallReply | None = None
+        started = 0.0
+        try:
+            if self.guard is not None:
+                await self.guard(function, caller)
+            if self.rpc.inflight >= self.max_inflight:
+                raise BUSY
+            cleaned = function.validate(params)
+            # A function without parameters cleans to PHP's empty array, which we render as [].
+            args: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
+            request = CallRequest(
+                call_id=uuid.uuid4().hex,
+                function=name,
+                args=args,
+                caller=caller,
+                deadline=time.time() + self.call_timeout,
+                settings=settings,
+                request_id=request_id,
+            )
+            started = time.perf_counter()
+            reply = await self.rpc.call(request, function.queue)
+            if reply.error is not None:
+                raise WSError.from_info(reply.error)
+            return function.clean(reply.result)
+        except WSError as exc:
+            outcome = exc.errorcode
+            raise
+        finally:
+            roundtrip = time.perf_counter() - started if started else 0.0
+            observe.call_finished(
+                name,
+                function.info.component,
+                caller.protocol,
+                outcome,
+                roundtrip=roundtrip,
+                reply=reply,
+            )

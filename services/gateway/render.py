@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway.observe import with_request_id
 from shared.errors import ErrorInfo
 from shared.external import Description, render_xml, render_xml_error
 
@@ -33,6 +34,7 @@ _JSON_HEADERS = _COMMON_HEADERS | {"Content-Type": "application/json"}
 
 def error_body(info: ErrorInfo, *, show_debuginfo: bool) -> dict[str, Any]:
     """Moodle's exception object: exactly exception, errorcode, message[, debuginfo]."""
+    info = with_request_id(info)
     body: dict[str, Any] = {
         "exception": info.exception,
         "errorcode": info.errorcode,
@@ -57,6 +59,7 @@ def rest_error(info: ErrorInfo, fmt: RestFormat, *, show_debuginfo: bool) -> web
             body=_json.encode(error_body(info, show_debuginfo=show_debuginfo)),
             headers=_JSON_HEADERS,
         )
+    info = with_request_id(info)
     return web.Response(
         body=render_xml_error(info, debuginfo=show_debuginfo).encode(), headers=_XML_HEADERS
     )

@@ -19,6 +19,7 @@ import time
 
 import aio_pika
 import aiormq
+import msgspec
 from aio_pika.abc import (
     AbstractChannel,
     AbstractConnection,
@@ -171,6 +172,8 @@ class RpcClient:
     async def _publish(
         self, exchange: AbstractExchange, request: CallRequest, *, seconds: float
     ) -> None:
+        # Stamped at the last moment: the worker's queue wait is its receive time minus this.
+        request = msgspec.structs.replace(request, published_at=time.time())
         message = aio_pika.Message(
             request_encoder.encode(request),
             correlation_id=request.call_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from shared.constants import CALL_DEADLINE_DEFAULT
+from shared.metrics import METRICS_ALLOW_DEFAULT
 from shared.settings import DebugLevel
 
 __all__ = ["GatewaySettings"]
@@ -62,6 +63,10 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     audit_maxlen: int = 100_000
     #: Publish audit events on the ``<ns>.events`` topic exchange too.
     audit_publish: bool = True
+
+    # --- OBSERVABILITY (metrics, tracing) ----------------------------------------------------
+    #: Who may read /metrics: Moodle-style IP list (CIDR, ranges, prefixes); empty = everyone.
+    metrics_allow: str = METRICS_ALLOW_DEFAULT
 
     @property
     def public_url(self) -> str:

@@ -87,7 +87,8 @@ class Stack:
                     if proc.poll() is not None:
                         raise RuntimeError(f"{name} exited with {proc.returncode}\n{self.logs()}")
                 with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with http.get(f"{url}/healthz") as resp:
+                    # /readyz: every component consumed (/healthz is 200 with any one).
+                    async with http.get(f"{url}/readyz") as resp:
                         if resp.status == 200:
                             return
                 await asyncio.sleep(0.2)

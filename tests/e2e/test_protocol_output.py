@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -140,7 +141,8 @@ async def test_developer_mode_appends_debuginfo(
     body = await rest(http, developer_stack, "core_webservice_get_site_info", token, bogus="1")
     detail = "Unexpected keys (bogus) detected in parameter array."
     assert body["message"] == f"Invalid parameter value detected ({detail})"
-    assert body["debuginfo"] == detail
+    # Developer mode also names the request (docs/observability.md).
+    assert re.fullmatch(re.escape(detail) + r" \[request [0-9a-f]{32}\]", body["debuginfo"])
 
 
 async def test_production_mode_hides_debuginfo(tmp_path: Path, http: aiohttp.ClientSession) -> None:
