@@ -19,6 +19,7 @@ import redis.exceptions
 
 from services.auth.accounts import AccountError, Accounts
 from services.auth.admin_access import add_access_commands
+from services.auth.admin_config import add_config_commands
 from services.auth.admin_export import add_export_commands
 from services.auth.passwords import Passwords
 from services.auth.seed import seed_site
@@ -285,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(run=seed)
     add_access_commands(groups, user, service)
     add_export_commands(groups)
+    add_config_commands(groups)
     return parser
 
 

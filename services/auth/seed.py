@@ -37,7 +37,7 @@ SITE_DEFAULTS: dict[str, str] = {
     "siteshortname": "wsdemo",
     "enablewebservices": "1",
     "enablemobilewebservice": "1",
-    "webserviceprotocols": "rest",
+    "webserviceprotocols": "rest,ajax,api",
     "maintenance_enabled": "0",
     "lang": "en",
 }
