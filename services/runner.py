@@ -1,9 +1,9 @@
 """``ws-run``: the whole stack on this machine, in the foreground (``make run``).
 
 Starts auth, the gateway and ``WS_WORKERS`` function workers as child processes that share this
-environment, waits until auth and the gateway answer ``/healthz``, prints how to log in, and
-stays until Ctrl-C or SIGTERM, which stop every child (SIGTERM, a grace period, then SIGKILL)
-and exit 0. A child that dies on its own stops the rest, and ws-run exits 1.
+environment, waits until auth (``/healthz``) and the gateway (``/readyz``) answer, prints how
+to log in, and stays until Ctrl-C or SIGTERM, which stop every child (SIGTERM, a grace period,
+then SIGKILL) and exit 0. A child that dies on its own stops the rest, and ws-run exits 1.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _origin(host: str, port: int) -> str:
 
 
 def stack_specs(settings: RunnerSettings) -> list[ChildSpec]:
-    """auth, the workers, then the gateway (its /healthz needs a consuming worker)."""
+    """auth, the workers, then the gateway (its /readyz needs every component consumed)."""
     py = sys.executable
     auth = ChildSpec(
         "auth",
@@ -85,7 +85,9 @@ def stack_specs(settings: RunnerSettings) -> list[ChildSpec]:
         ChildSpec(f"worker-{i}", (py, "-m", "services.functions"))
         for i in range(1, settings.workers + 1)
     ]
-    health = _origin(settings.http_host, settings.http_port) + "/healthz"
+    # /readyz, not /healthz: the latter is 200 once any one queue has a consumer, and a worker
+    # registers its consumers queue by queue.
+    health = _origin(settings.http_host, settings.http_port) + "/readyz"
     gateways = [
         ChildSpec("gateway" if i == 1 else f"gateway-{i}", (py, "-m", "services.gateway"), health)
         for i in range(1, max(settings.gateways, 1) + 1)

@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from services.gateway import docs, health, jsonapi, login, observe
+from services.gateway import docs, health, jsonapi, login, observe, switches
 from services.gateway.access import ACCESS
 from services.gateway.catalog import Catalog
 from services.gateway.dispatch import Dispatcher
@@ -100,7 +100,8 @@ async def fallback(request: web.Request) -> web.StreamResponse:
 def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body,
-        middlewares=[request_id_middleware],
+        # Outermost first: every request gets its id and metrics, then the site switches.
+        middlewares=[request_id_middleware, switches.switches_middleware],
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -128,6 +129,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
             async with open_access(settings, store, state.catalog) as access:
                 app[ACCESS] = access
                 cache = access.cache
+                state.dispatcher.guard = switches.mobile_service_guard(cache.config)
                 unregister = SAMPLER.add(
                     observe.gateway_samples(
                         inflight=lambda: rpc.inflight,

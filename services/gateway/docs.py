@@ -1,12 +1,17 @@
-"""Generated API documentation: ``/docs`` (HTML) and ``/openapi.json``."""
+"""Generated API documentation: ``/docs`` (HTML) and ``/openapi.json``.
+
+Both answer 404 while ``enablewsdocumentation`` is off (:mod:`services.gateway.switches`); the
+page shows only the protocols ``webserviceprotocols`` enables.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway.access import authenticate_token
+from services.gateway.access import ACCESS, authenticate_token
 from services.gateway.apidocs import build_openapi, render_docs_html
 from services.gateway.state import GatewayState
+from services.gateway.switches import protocols_enabled
 from shared.errors import WSError
 
 __all__ = ["api_docs", "openapi"]
@@ -33,12 +38,13 @@ async def api_docs(request: web.Request) -> web.Response:
         allowed = await state.store.service_functions(service.id) if service else set()
         functions = [f for f in functions if f.name in allowed]
         service_name = service.name if service else ""
+    config = await request.app[ACCESS].cache.config()
     html = render_docs_html(
         functions,
         site_name=await _site_name(state),
         wwwroot=state.settings.public_url,
         service_name=service_name,
-        protocols=("rest", "api"),
+        protocols=tuple(p for p in ("rest", "api") if p in protocols_enabled(config)),
         openapi_url="/openapi.json",
     )
     return web.Response(text=html, content_type="text/html")

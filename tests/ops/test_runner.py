@@ -186,7 +186,7 @@ def test_stack_specs_and_child_environment_agree_on_addresses() -> None:
         ("-m", "services.gateway"),
     ]
     assert specs[0].health_url == "http://127.0.0.1:9001/healthz"
-    assert specs[-1].health_url == "http://127.0.0.1:9000/healthz"
+    assert specs[-1].health_url == "http://127.0.0.1:9000/readyz"
     env = child_environment(settings, {"PATH": "/bin"}, "s3cret")
     assert env["WS_SECRET_KEY"] == "s3cret"
     assert env["WS_WWWROOT"] == "http://127.0.0.1:9000"
