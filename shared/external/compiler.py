@@ -165,7 +165,6 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
 
         return string_value
     if ptype == c.PARAM_RAW:
-
         known_raw: dict[str, None] = {}
 
         def raw_value(value: Any) -> Any:
