@@ -171,6 +171,8 @@ HTTP_STATUS: dict[str, int] = {
     "invalidrecord": 404,
     "functionnotfound": 404,
     "alreadyrunning": 409,
+    # A write call interrupted mid-way is not retried by us: the client must decide (409).
+    "callinterrupted": 409,
     "ratelimited": 429,
     "sitemaintenance": 503,
     "servicebusy": 503,

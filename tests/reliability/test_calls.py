@@ -158,3 +158,46 @@ async def test_blocking_plugin_code_does_not_stall_heartbeats(
     assert "lost the broker connection" not in log
     # The same message was not redelivered to run a second time.
     assert log.count("replaying") == 0
+
+
+@pytest.fixture
+async def tight_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    running = await start_stack(
+        tmp_path,
+        workers=1,
+        WS_PLUGINS=PROBE,
+        TEST_EXTRA_COMPONENTS="local_probe",
+        WS_CALL_TIMEOUT="10",
+        WS_CONCURRENCY="1",
+        WS_QUEUE_MAX_LENGTH="2",
+        WS_MAX_INFLIGHT="6",
+    )
+    try:
+        yield running
+    finally:
+        await stop_stack(running)
+
+
+async def test_a_flood_gets_server_busy_not_an_unbounded_queue(
+    tight_stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    """One call running, two queued: the broker refuses the rest (reject-publish), and the
+    gateway's own in-flight bound refuses beyond six; every refusal is immediate."""
+    token = probe_token(tight_stack)
+    started = time.monotonic()
+    bodies = await asyncio.gather(
+        *(rest(http, tight_stack, "local_probe_sleep", token, seconds="1") for _ in range(12))
+    )
+    codes = sorted(b.get("errorcode", "ok") for b in bodies)
+    assert codes.count("ok") == 3, codes  # one running + two queued
+    assert set(codes) == {"ok", "servicebusy"}, codes
+    assert time.monotonic() - started < 5  # three seconds of work, refusals at once
+    url = f"{tight_stack.url}/api/v1/functions/local_probe_sleep"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def api_call() -> int:
+        async with http.post(url, json={"seconds": 1}, headers=headers) as resp:
+            return resp.status
+
+    statuses = await asyncio.gather(*(api_call() for _ in range(12)))
+    assert sorted(set(statuses)) == [200, 503], statuses
