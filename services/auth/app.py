@@ -14,8 +14,8 @@ from services.auth import errors
 from services.auth.accounts import Accounts
 from services.auth.console import setup_console
 from services.auth.lockout import Lockout
-from services.auth.observe import add_observability
 from services.auth.login import IssuedToken, Login, LoginRequest
+from services.auth.observe import add_observability
 from services.auth.passwords import Passwords
 from services.auth.request import client_origin, read_params
 from services.auth.seed import seed_site
