@@ -12,6 +12,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from services.auth.app import create_app
 from services.auth.settings import load_auth_settings
+from shared.logs import configure_logging
 from shared.settings import SettingsError
 
 __all__ = ["main"]
@@ -43,16 +44,14 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 def main() -> None:
     """Read the settings, then serve until SIGINT/SIGTERM; exits 2 on bad configuration."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-    )
     try:
         settings = load_auth_settings()
     except SettingsError as exc:
         print(f"ws-auth: {exc}", file=sys.stderr)
         sys.exit(2)
+    # The JSON lines every service writes (docs/observability.md), request ids included.
+    configure_logging("auth", settings.debug)
+    logging.getLogger("aiohttp.access").setLevel(logging.INFO)  # our path-only access log
     if len(settings.secret_key) < 16:
         logger.warning("WS_SECRET_KEY is shorter than 16 characters: use a long random value")
     logger.info(

@@ -16,6 +16,7 @@ import msgspec
 from aiohttp import web
 
 from shared import metrics
+from shared.logs import REQUEST_ID
 from shared.settings import load_settings
 from shared.store import Store
 
@@ -43,6 +44,8 @@ def _login_outcome(body: bytes) -> str:
 @web.middleware
 async def _count(request: web.Request, handler: Handler) -> web.StreamResponse:
     status = 500
+    # The gateway forwards token.php with its request id: auth's log lines carry it too.
+    bound = REQUEST_ID.set(request.headers.get("X-Request-Id", "")[:64])
     try:
         response = await handler(request)
         status = response.status
@@ -53,6 +56,7 @@ async def _count(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.resource
         canonical = route.canonical if route is not None else ""
         metrics.HTTP_REQUESTS.labels("auth", canonical, str(status)).inc()
+        REQUEST_ID.reset(bound)
     if request.path.endswith("/token.php") and isinstance(response, web.Response):
         body = response.body
         if isinstance(body, bytes) and b"appsitecheck" not in body:

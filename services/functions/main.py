@@ -24,6 +24,7 @@ from shared.bus import connect_amqp
 from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
 from shared.store import connect_redis
+from shared.tracing import configure_tracing, otlp_endpoint, shutdown_tracing
 
 __all__ = ["main"]
 
@@ -100,9 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("worker", settings.debug)
     if args.check:
         return 0 if run(check(settings)) else 1
+    configure_tracing("worker", otlp_endpoint(settings.otel_endpoint))
     try:
         run(serve(settings))
     except PluginLoadError as exc:
         print(f"ws-worker: {exc}", file=sys.stderr)
         return 2
+    finally:
+        shutdown_tracing()
     return 0

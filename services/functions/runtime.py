@@ -38,6 +38,7 @@ from services.functions.fnloop import FunctionLoop
 from services.functions.observe import call_answered, call_received
 from services.functions.registry import run_install_hooks, select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
+from shared import tracing
 from shared.bus import BusLink, declare_call_queue, declare_calls_exchange
 from shared.constants import CALL_OUTCOME_TTL, Names
 from shared.contexts import ContextStore
@@ -198,10 +199,16 @@ class Worker:
             await message.ack()
             return
         fdef = self.functions.get(request.function)
-        if fdef is not None and fdef.info.type == "write":
-            reply = await self._run_once(fdef, request, remaining)
-        else:
-            reply = await self._run(fdef, request, remaining)
+        with tracing.span(
+            f"run {request.function}",
+            kind=tracing.SpanKind.CONSUMER,
+            attributes={"ws.function": request.function, "ws.call_id": request.call_id},
+            parent=message.headers,
+        ):
+            if fdef is not None and fdef.info.type == "write":
+                reply = await self._run_once(fdef, request, remaining)
+            else:
+                reply = await self._run(fdef, request, remaining)
         reply = call_answered(fdef, request, reply, queue_wait)
         try:
             if message.reply_to:

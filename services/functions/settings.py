@@ -37,3 +37,5 @@ class WorkerSettings(msgspec.Struct, frozen=True):
     #: need distinct ports (compose runs one worker per container, so one port fits all).
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
+    #: OTLP/HTTP collector base URL; empty = tracing off (unless OTEL_EXPORTER_OTLP_ENDPOINT).
+    otel_endpoint: str = ""

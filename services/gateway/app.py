@@ -22,6 +22,7 @@ from services.gateway.rpc import RpcClient
 from services.gateway.security import open_access
 from services.gateway.settings import GatewaySettings
 from services.gateway.state import GatewayState
+from shared import tracing
 from shared.constants import Names
 from shared.errors import ErrorInfo
 from shared.external import configure as configure_external
@@ -56,7 +57,14 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     observed = observe.Observed(scope)
     status = 500
     try:
-        with observed:
+        with (
+            observed,
+            tracing.span(
+                f"{request.method} {scope.protocol or 'http'}",
+                kind=tracing.SpanKind.SERVER,
+                attributes={"url.path": request.path, "ws.request_id": scope.request_id},
+            ),
+        ):
             response = await _guarded(request, handler, state)
         status = response.status
     except web.HTTPException as exc:

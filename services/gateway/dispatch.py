@@ -14,6 +14,7 @@ from typing import Any
 from services.gateway import observe
 from services.gateway.catalog import CompiledFunction
 from services.gateway.rpc import RpcClient
+from shared import tracing
 from shared.errors import ServiceUnavailable, WSError
 from shared.wire import Caller, CallReply, CallRequest, CallSettings
 
@@ -76,7 +77,12 @@ class Dispatcher:
                 request_id=request_id,
             )
             started = time.perf_counter()
-            reply = await self.rpc.call(request, function.queue)
+            with tracing.span(
+                f"call {name}",
+                kind=tracing.SpanKind.PRODUCER,
+                attributes={"ws.function": name, "ws.protocol": caller.protocol},
+            ):
+                reply = await self.rpc.call(request, function.queue)
             if reply.error is not None:
                 raise WSError.from_info(reply.error)
             return function.clean(reply.result)

@@ -11,6 +11,7 @@ from services.gateway.settings import GatewaySettings
 from shared.aio import new_event_loop
 from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
+from shared.tracing import configure_tracing, otlp_endpoint, shutdown_tracing
 
 __all__ = ["main"]
 
@@ -22,6 +23,7 @@ def main() -> int:
         print(f"ws-gateway: {exc}", file=sys.stderr)
         return 2
     configure_logging("gateway", settings.debug)
+    configure_tracing("gateway", otlp_endpoint(settings.otel_endpoint))
     # run_app handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish, then
     # runs the cleanup contexts (closing the broker and Redis connections).
     web.run_app(
@@ -35,4 +37,5 @@ def main() -> int:
         # Several gateway processes can share the port; the kernel spreads connections.
         reuse_port=True,
     )
+    shutdown_tracing()
     return 0

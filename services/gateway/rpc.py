@@ -34,6 +34,7 @@ from aio_pika.exceptions import (
 )
 from pamqp import commands as spec
 
+from shared import tracing
 from shared.bus import CALL_CONTENT_TYPE, DIRECT_REPLY_TO, BusLink, declare_calls_exchange
 from shared.constants import Names
 from shared.errors import CallTimeout, ServiceUnavailable
@@ -182,6 +183,8 @@ class RpcClient:
             # The message dies with its deadline: a call nobody waits for never runs.
             expiration=max(seconds, 0.001),
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+            # W3C trace context when tracing is on (the worker's span joins the trace).
+            headers=dict(tracing.inject_headers()) or None,
         )
         try:
             await exchange.publish(

@@ -67,6 +67,9 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     # --- OBSERVABILITY (metrics, tracing) ----------------------------------------------------
     #: Who may read /metrics: Moodle-style IP list (CIDR, ranges, prefixes); empty = everyone.
     metrics_allow: str = METRICS_ALLOW_DEFAULT
+    #: OTLP/HTTP collector base URL (e.g. http://collector:4318); empty = tracing off, unless
+    #: OpenTelemetry's own OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    otel_endpoint: str = ""
 
     @property
     def public_url(self) -> str:

@@ -89,4 +89,4 @@ async def test_serves_and_stops_on_sigterm(namespace: str, redis_url: str, store
     output = raw.decode()
     assert proc.returncode == 0, output
     generated = [line for line in output.splitlines() if "generated password" in line]
-    assert len(generated) == 1 and "WARNING" in generated[0]
+    assert len(generated) == 1 and "WARNING" in generated[0].upper()
