@@ -34,6 +34,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
+from shared.bus import connect_amqp
 from shared.constants import Names
 
 __all__ = ["AuditEvent", "AuditLog", "EventPublisher", "read_events"]
@@ -91,9 +92,8 @@ class EventPublisher:
         """Connect and declare the exchange; False (logged) when the broker cannot be reached."""
         try:
             async with asyncio.timeout(within):
-                self._connection = await aio_pika.connect_robust(
-                    self.amqp_url, client_properties={"connection_name": self.connection_name}
-                )
+                # Any node of a cluster (AMQP_URL may list several, comma-separated).
+                self._connection = await connect_amqp(self.amqp_url, name=self.connection_name)
                 # No publisher confirms: events are fire-and-forget by design.
                 self._channel = await self._connection.channel(publisher_confirms=False)
                 self._exchange = await self._channel.declare_exchange(

@@ -15,6 +15,7 @@ __all__ = [
     "CALL_OUTCOME_TTL",
     "CATALOG_RELOAD_MIN_INTERVAL",
     "MOBILE_SERVICE",
+    "QUEUE_TYPES",
     "TOKEN_DURATION",
     "TOKEN_LASTACCESS_UPDATE_SECS",
     "Names",
@@ -161,3 +162,9 @@ class Names:
     def ratelimit(self, kind: str, ident: str, window: int) -> str:
         """Counter of calls by a token or client address in one fixed window."""
         return self.key("rl", kind, ident, window)
+
+
+# --- DEPLOYMENT: broker cluster ------------------------------------------------------------------
+#: Types a call queue can be declared with (``WS_QUEUE_TYPE``). ``quorum`` queues are replicated
+#: on a RabbitMQ cluster (Raft) and survive the loss of a minority of its nodes.
+QUEUE_TYPES = ("classic", "quorum")

@@ -145,7 +145,11 @@ class Worker:
         consumers = []
         for component in sorted(self.components):
             queue = await declare_call_queue(
-                channel, self.names, component, max_length=self.settings.queue_max_length
+                channel,
+                self.names,
+                component,
+                max_length=self.settings.queue_max_length,
+                queue_type=self.settings.queue_type,
             )
             for name, fdef in self.functions.items():
                 if fdef.info.component == component:

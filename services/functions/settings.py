@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from shared.settings import DebugLevel
@@ -39,3 +41,7 @@ class WorkerSettings(msgspec.Struct, frozen=True):
     metrics_host: str = "127.0.0.1"
     #: OTLP/HTTP collector base URL; empty = tracing off (unless OTEL_EXPORTER_OTLP_ENDPOINT).
     otel_endpoint: str = ""
+    # --- DEPLOYMENT (broker cluster) ---
+    #: Type of the call queues this worker declares: ``quorum`` replicates them on a RabbitMQ
+    #: cluster (AMQP_URL then lists its nodes, comma-separated); see docs/operations.md.
+    queue_type: Literal["classic", "quorum"] = "classic"
