@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 SOURCES := shared services tests bench examples wsclient
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format compose-check chaos fuzz clean
+.PHONY: help install run test lint format compose-check chaos cluster fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,11 @@ format: install ## apply ruff's fixes and formatting
 chaos: install ## faults under load (worker kills, broker and Redis restarts): a table; CHAOS_SECONDS=60
 	scripts/ensure-services.sh
 	$(BIN)/python -m tests.reliability.chaos --seconds $${CHAOS_SECONDS:-60}
+
+# Also part of `make test` (about 45 s); this prints the failover figures of docs/operations.md.
+cluster: install ## three-node RabbitMQ cluster, quorum queues, a node killed under load: figures
+	scripts/ensure-services.sh
+	CLUSTER_TIMELINE=1 $(BIN)/python -m pytest -s -q -p no:cacheprovider tests/cluster
 
 fuzz: install ## schemathesis against the running gateway's /openapi.json; FUZZ_SECONDS=120
 	scripts/ensure-services.sh

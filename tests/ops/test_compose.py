@@ -11,6 +11,7 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "docker" / "python.Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
+NGINX_CONF = ROOT / "docker" / "nginx.conf"
 
 PYTHON_SERVICES = ("auth", "gateway", "functions")
 BACKING_SERVICES = ("redis", "rabbitmq")
+#: Third-party images run as they are: each must be pinned to an exact version.
+PINNED_IMAGES = ("redis", "rabbitmq", "lb")
 
 Model = dict[str, Any]
 
@@ -93,7 +97,7 @@ def assert_python_argv_runs_here(argv: list[str]) -> None:
 
 
 def test_expected_services(model: Model) -> None:
-    assert set(services(model)) == {*PYTHON_SERVICES, *BACKING_SERVICES}
+    assert set(services(model)) == {*PYTHON_SERVICES, *BACKING_SERVICES, "lb"}
 
 
 def test_every_service_has_image_or_build_and_restarts(model: Model) -> None:
@@ -103,7 +107,7 @@ def test_every_service_has_image_or_build_and_restarts(model: Model) -> None:
 
 
 def test_backing_images_are_pinned(model: Model) -> None:
-    for name in BACKING_SERVICES:
+    for name in PINNED_IMAGES:
         image = services(model)[name]["image"]
         _, _, tag = image.partition(":")
         # A version with at least major.minor.patch, never a moving tag like "latest" or "7".
@@ -143,18 +147,61 @@ def test_healthchecks_probe_the_ports_the_services_listen_on(model: Model) -> No
     assert environment(gateway)["WS_AUTH_URL"] == f"http://auth:{auth_port}"
 
 
-def test_functions_can_be_scaled(model: Model) -> None:
-    functions = services(model)["functions"]
-    assert "container_name" not in functions
-    assert not functions.get("ports")
+def test_functions_and_gateways_can_be_scaled(model: Model) -> None:
+    # `docker compose up --scale gateway=2 --scale functions=4` needs replicas that do not
+    # claim a fixed name or a host port.
+    for name in ("functions", "gateway"):
+        service = services(model)[name]
+        assert "container_name" not in service, name
+        assert not service.get("ports"), name
+        assert int(service["deploy"]["replicas"]) >= 2, name
 
 
-def test_only_the_gateway_is_published(model: Model) -> None:
+def test_only_the_load_balancer_is_published(model: Model) -> None:
     published = {name for name, svc in services(model).items() if svc.get("ports")}
-    assert published == {"gateway"}
-    (port,) = services(model)["gateway"]["ports"]
+    assert published == {"lb"}
+    (port,) = services(model)["lb"]["ports"]
     target = port["target"] if isinstance(port, dict) else str(port).rsplit(":", 1)[-1]
-    assert int(target) == int(environment(services(model)["gateway"])["WS_HTTP_PORT"])
+    assert re.search(rf"^\s*listen {int(target)};", NGINX_CONF.read_text(), re.MULTILINE)
+
+
+def test_load_balancer_proxies_to_the_gateway_service_by_dns(model: Model) -> None:
+    lb = services(model)["lb"]
+    mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in lb["volumes"]]
+    assert any(
+        m.split(":")[1] == "/etc/nginx/nginx.conf" and Path(m.split(":")[0]).name == "nginx.conf"
+        for m in mounts
+    ), mounts
+    assert lb["depends_on"]["gateway"]["condition"] == "service_healthy"
+    conf = NGINX_CONF.read_text()
+    port = environment(services(model)["gateway"])["WS_HTTP_PORT"]
+    # Resolved at run time through Docker's DNS, so every replica (and new ones) is used.
+    assert "resolver 127.0.0.11" in conf
+    assert f"set $gateway http://gateway:{port};" in conf
+    assert "proxy_pass $gateway;" in conf
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    healthcheck = " ".join(as_argv(lb["healthcheck"]["test"]))
+    assert "/lb-healthz" in healthcheck and "location = /lb-healthz" in conf
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_nginx_accepts_the_load_balancer_config(tmp_path: Path) -> None:
+    # `nginx -t` only parses and checks the file (it starts nothing); the prefix keeps any
+    # relative path inside tmp_path.
+    result = subprocess.run(
+        ["nginx", "-t", "-q", "-c", str(NGINX_CONF), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_workers_queue_type_is_configurable(model: Model) -> None:
+    value = environment(services(model)["functions"])["WS_QUEUE_TYPE"]
+    # The YAML reading sees the interpolation; the compose reading its default.
+    assert value in {"classic", "${WS_QUEUE_TYPE:-classic}"}, value
 
 
 def test_connection_urls_point_at_the_compose_services(model: Model) -> None:
