@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["invalid_entries", "ip_matches"]
+__all__ = ["forwarded_client", "invalid_entries", "ip_matches"]
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -130,3 +130,18 @@ def invalid_entries(restriction: str) -> list[str]:
         for entry in _entries(restriction)
         if _match_entry(probe_v4, entry) is None and _match_entry(probe_v6, entry) is None
     ]
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], trusted_proxies: str) -> str:
+    """The client's address behind our own proxies.
+
+    ``X-Forwarded-For`` is believed only when the connection comes from ``trusted_proxies``;
+    then the right-most hop that is not one of those proxies is the first address nobody
+    trustworthy can have forged. Anyone else could forge the header to pass IP restrictions.
+    """
+    if not trusted_proxies or not ip_matches(peer, trusted_proxies):
+        return peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    return next(
+        (h for h in reversed(hops) if not ip_matches(h, trusted_proxies)), hops[0] if hops else peer
+    )

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from shared.errors import InvalidParameterException
-from shared.iprestriction import ip_matches
+from shared.iprestriction import forwarded_client, ip_matches
 
 __all__ = ["client_origin", "read_params"]
 
@@ -63,17 +63,7 @@ def client_origin(request: web.Request, trusted_proxies: str) -> tuple[str, bool
     peer = request.remote or ""
     if not trusted_proxies or not ip_matches(peer, trusted_proxies):
         return peer, request.scheme == "https"
-    hops = [
-        hop.strip()
-        for header in request.headers.getall("X-Forwarded-For", [])
-        for hop in header.split(",")
-        if hop.strip()
-    ]
-    # The right-most hop that is not one of our proxies is the first address nobody
-    # trustworthy can have forged.
-    remote = next(
-        (h for h in reversed(hops) if not ip_matches(h, trusted_proxies)), hops[0] if hops else peer
-    )
+    remote = forwarded_client(peer, request.headers.getall("X-Forwarded-For", []), trusted_proxies)
     proto = request.headers.get("X-Forwarded-Proto")
     https = _first_hop(proto) == "https" if proto else request.scheme == "https"
     return remote, https

@@ -26,6 +26,7 @@ from shared import tracing
 from shared.constants import Names
 from shared.errors import ErrorInfo
 from shared.external import configure as configure_external
+from shared.iprestriction import forwarded_client
 from shared.metrics import SAMPLER, metrics_handler
 from shared.store import Store, connect_redis
 
@@ -47,6 +48,19 @@ INTERNAL = ErrorInfo("moodle_exception", "internalerror", "Internal error")
 STORE_DOWN = ErrorInfo(
     "moodle_exception", "storeunavailable", "The service is temporarily unavailable"
 )
+
+
+@web.middleware
+async def client_address_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Behind a trusted load balancer, ``request.remote`` becomes the client's address, so IP
+    restrictions, rate limits, audit events and the address forwarded to auth are the client's."""
+    trusted = request.app[GatewayState.KEY].settings.trusted_proxies
+    if trusted and request.remote:
+        forwarded = request.headers.getall("X-Forwarded-For", [])
+        client = forwarded_client(request.remote, forwarded, trusted)
+        if client != request.remote:
+            request = request.clone(remote=client)
+    return await handler(request)
 
 
 @web.middleware
@@ -109,7 +123,11 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body,
         # Outermost first: every request gets its id and metrics, then the site switches.
-        middlewares=[request_id_middleware, switches.switches_middleware],
+        middlewares=[
+            client_address_middleware,
+            request_id_middleware,
+            switches.switches_middleware,
+        ],
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

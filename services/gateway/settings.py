@@ -70,6 +70,10 @@ class GatewaySettings(msgspec.Struct, frozen=True):
     #: OTLP/HTTP collector base URL (e.g. http://collector:4318); empty = tracing off, unless
     #: OpenTelemetry's own OTEL_EXPORTER_OTLP_ENDPOINT is set.
     otel_endpoint: str = ""
+    #: Proxies in front of the gateway (a load balancer) whose X-Forwarded-For is believed, so
+    #: IP restrictions, rate limits and audit events see the client, not the proxy. Empty =
+    #: believe nobody (the gateway faces clients directly).
+    trusted_proxies: str = ""
 
     @property
     def public_url(self) -> str:
