@@ -12,13 +12,12 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from services.gateway import batch
-from services.gateway.access import ACCESS
 from services.gateway.ratelimit import RateLimited
 from services.gateway.render import error_body
 from services.gateway.state import GatewayState
+from services.gateway.tokencalls import call_with_token
 from shared.errors import ErrorInfo, InvalidParameterException, WSError, http_status
-from shared.wire import Caller, CallSettings
+from shared.wire import CallSettings
 
 __all__ = ["error_response", "handle_call"]
 
@@ -66,33 +65,14 @@ async def _arguments(request: web.Request, state: GatewayState) -> dict[str, Any
 async def handle_call(request: web.Request) -> web.Response:
     state = request.app[GatewayState.KEY]
     name = request.match_info["name"]
-    remote = request.remote or ""
     try:
-        access = request.app[ACCESS]
-        identity = await access.authenticate(bearer_token(request), remote, protocol="api")
-        function = await access.authorise(
-            identity, name, await state.catalog.get(name), remote, protocol="api"
+
+        async def arguments() -> dict[str, Any]:
+            return await _arguments(request, state)
+
+        _function, result = await call_with_token(
+            request, bearer_token(request), name, arguments, CallSettings(), protocol="api"
         )
-        params = await _arguments(request, state)
-        caller = Caller(
-            userid=identity.user.id,
-            username=identity.user.username,
-            serviceid=identity.token.serviceid,
-            service=identity.service.shortname if identity.service else "",
-            tokenid=identity.token.id,
-            protocol="api",
-            remoteaddr=remote,
-        )
-        if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
-            result = await batch.run_batch(
-                state, function, params, caller,
-                lambda n, f: access.authorise(identity, n, f, remote, protocol="api"),
-                request_id=request.get("request_id", ""),
-            )  # fmt: skip
-        else:
-            result = await state.dispatcher.execute(
-                function, params, caller, CallSettings(), request_id=request.get("request_id", "")
-            )
     except RateLimited as exc:
         return error_response(exc.info(), state, {"Retry-After": str(exc.retry_after)})
     except WSError as exc:

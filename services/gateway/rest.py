@@ -6,13 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
-from services.gateway import batch
-from services.gateway.access import ACCESS
 from services.gateway.forms import FormError
 from services.gateway.render import rest_error, rest_result
 from services.gateway.state import GatewayState, request_params
+from services.gateway.tokencalls import call_with_token
 from shared.errors import InvalidParameterException, WSError
-from shared.wire import Caller, CallSettings
+from shared.wire import CallSettings
 
 __all__ = ["handle_rest", "lenient_bool"]
 
@@ -57,31 +56,13 @@ async def handle_rest(request: web.Request) -> web.Response:
         settings = call_settings(params)
         for key in [k for k in params if k.startswith("moodlewssetting")]:
             del params[key]
-        remote = request.remote or ""
-        access = request.app[ACCESS]
-        identity = await access.authenticate(token, remote, protocol="rest")
-        function = await access.authorise(
-            identity, name, await state.catalog.get(name), remote, protocol="rest"
+
+        async def arguments() -> dict[str, Any]:
+            return params
+
+        function, result = await call_with_token(
+            request, token, name, arguments, settings, protocol="rest"
         )
-        caller = Caller(
-            userid=identity.user.id,
-            username=identity.user.username,
-            serviceid=identity.token.serviceid,
-            service=identity.service.shortname if identity.service else "",
-            tokenid=identity.token.id,
-            protocol="rest",
-            remoteaddr=remote,
-        )
-        if name == batch.BATCH_FUNCTION:  # fanned out here: sub-calls need access checks
-            result = await batch.run_batch(
-                state, function, params, caller,
-                lambda n, f: access.authorise(identity, n, f, remote, protocol="rest"),
-                request_id=request.get("request_id", ""),
-            )  # fmt: skip
-        else:
-            result = await state.dispatcher.execute(
-                function, params, caller, settings, request_id=request.get("request_id", "")
-            )
         return rest_result(result, function.returns, fmt)
     except FormError as exc:
         err: WSError = InvalidParameterException(str(exc), developer=state.developer)
