@@ -91,3 +91,24 @@ async def eventually(check: Any, within: float = 1.0) -> float:
         if time.monotonic() - start > within:
             raise AssertionError(f"not true within {within} s")
         await asyncio.sleep(0.05)
+
+
+async def answer(
+    http: aiohttp.ClientSession,
+    stack: Stack,
+    token: str,
+    predicate: Any,
+    function: str = SITE_INFO,
+    within: float = 2.0,
+) -> dict[str, Any]:
+    """The first REST answer satisfying ``predicate``, polled: a change made by wsadmin or a
+    direct store write reaches the gateways' caches through the invalidation channel within
+    the promised second, not before the next request is guaranteed to be handled."""
+    box: dict[str, dict[str, Any]] = {}
+
+    async def check() -> bool:
+        box["body"] = await call(http, stack, token, function)
+        return bool(predicate(box["body"]))
+
+    await eventually(check, within)
+    return box["body"]
