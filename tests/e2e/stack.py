@@ -162,6 +162,7 @@ async def stop_stack(stack: Stack) -> None:
             if component:
                 await channel.queue_delete(names.call_queue(component))
         await channel.exchange_delete(names.calls_exchange)
+        await channel.exchange_delete(names.events_exchange)
 
 
 async def rest(
