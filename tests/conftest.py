@@ -11,6 +11,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aio_pika
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
@@ -33,10 +34,35 @@ def amqp_url() -> str:
     return AMQP_URL
 
 
+#: Namespaces handed out this session; their exchanges are deleted when the session ends.
+_NAMESPACES: list[str] = []
+
+
 @pytest.fixture
 def namespace() -> str:
     """A fresh namespace per test: tests never see each other's keys or queues."""
-    return f"wstest-{secrets.token_hex(4)}"
+    name = f"wstest-{secrets.token_hex(4)}"
+    _NAMESPACES.append(name)
+    return name
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _drop_test_exchanges() -> AsyncIterator[None]:
+    """In-process apps (auth, wsadmin) declare their namespace's events exchange; remove the
+    exchanges of every namespace used, in one connection at the end (the broker is shared)."""
+    yield
+    if not _NAMESPACES:
+        return
+    try:
+        connection = await aio_pika.connect(AMQP_URL)
+    except Exception:  # a broker that is gone has nothing left to clean
+        return
+    async with connection:
+        channel = await connection.channel()
+        for name in _NAMESPACES:
+            names = Names(name)
+            await channel.exchange_delete(names.events_exchange)
+            await channel.exchange_delete(names.calls_exchange)
 
 
 async def drop_namespace(client: aioredis.Redis, namespace: str) -> None:
