@@ -9,6 +9,9 @@ Publishing is ``mandatory`` with publisher confirms: a call to a function no wor
 is returned at once (``basic.return``) and a call refused by a full queue is nacked
 (``x-overflow: reject-publish``), so neither waits for its deadline.
 
+The call path (:class:`BusLink`, the gateway's RPC client, the workers) runs on the lean client
+of :mod:`shared.amqp`; aio-pika serves the low-volume paths (events, health checks).
+
 On a RabbitMQ cluster, ``AMQP_URL`` lists several nodes separated by commas; every client
 connects to the first that answers and, when that node goes away, to the next one (see
 :class:`BusLink`). The call queues can then be quorum queues (``WS_QUEUE_TYPE=quorum``),
@@ -23,14 +26,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractConnection,
-    AbstractExchange,
-    AbstractQueue,
-    AbstractRobustConnection,
-)
+from aio_pika.abc import AbstractRobustConnection
 
+from shared import amqp
 from shared.constants import QUEUE_TYPES, Names
 
 __all__ = [
@@ -74,10 +72,8 @@ async def connect_amqp(url: str, *, name: str) -> AbstractRobustConnection:
     raise error
 
 
-async def declare_calls_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:
-    return await channel.declare_exchange(
-        names.calls_exchange, aio_pika.ExchangeType.DIRECT, durable=True
-    )
+async def declare_calls_exchange(channel: amqp.Channel, names: Names) -> None:
+    await channel.exchange_declare(names.calls_exchange, "direct", durable=True)
 
 
 def call_queue_arguments(max_length: int, queue_type: str = "classic") -> dict[str, Any]:
@@ -96,31 +92,30 @@ def call_queue_arguments(max_length: int, queue_type: str = "classic") -> dict[s
 
 
 async def declare_call_queue(
-    channel: AbstractChannel,
+    channel: amqp.Channel,
     names: Names,
     component: str,
     *,
     max_length: int,
     queue_type: str = "classic",
-) -> AbstractQueue:
+) -> str:
     """Declare a component's call queue (durable; a quorum queue is replicated on the cluster).
 
     A queue keeps the type it was created with: the broker refuses a declaration of the other
     type (PRECONDITION_FAILED), so switching type means deleting the queue while it is empty.
     """
-    return await channel.declare_queue(
-        names.call_queue(component),
-        durable=True,
-        arguments=call_queue_arguments(max_length, queue_type),
+    name = names.call_queue(component)
+    await channel.queue_declare(
+        name, durable=True, arguments=call_queue_arguments(max_length, queue_type)
     )
+    return name
 
 
 class BusLink:
     """A broker connection that rebuilds everything on top of it after a loss.
 
-    aio-pika's robust connection restores channels and consumers on its own, but not the
-    Direct Reply-To consumer, it gives no hook to fail what was in flight, and it reconnects
-    only to the node it first reached. This link keeps it simple and explicit:
+    A lean :class:`shared.amqp.Connection` restores nothing on its own, on purpose: what to
+    rebuild, and what to fail, is the owner's business. This link keeps it simple and explicit:
     ``setup(connection)`` declares and consumes whatever its owner needs; when the connection
     drops, ``on_lost`` runs at once (fail pending calls) and the link reconnects with backoff,
     running ``setup`` again on the new connection.
@@ -135,7 +130,7 @@ class BusLink:
         url: str,
         *,
         name: str,
-        setup: Callable[[AbstractConnection], Awaitable[None]],
+        setup: Callable[[amqp.Connection], Awaitable[None]],
         on_lost: Callable[[], None] = lambda: None,
         max_backoff: float = 5.0,
         connect_timeout: float = 10.0,
@@ -149,7 +144,7 @@ class BusLink:
         self._max_backoff = max_backoff
         self._connect_timeout = connect_timeout
         self._first = 0  # index of the node the next attempt starts with
-        self.connection: AbstractConnection | None = None
+        self.connection: amqp.Connection | None = None
         self.ready = asyncio.Event()
         self.reconnects = 0
         self._closing = False
@@ -187,21 +182,19 @@ class BusLink:
         raise error
 
     async def _connect_to(self, url: str) -> None:
-        connection = await aio_pika.connect(
-            url, client_properties={"connection_name": self.name}, timeout=self._connect_timeout
-        )
+        connection = await amqp.connect(url, name=self.name, timeout=self._connect_timeout)
         self.url = url
         try:
             await self._setup(connection)
         except BaseException:
             await connection.close()
             raise
-        connection.close_callbacks.add(self._closed)
+        connection.add_close_callback(self._closed)
         self.connection = connection
         self.ready.set()
 
-    def _closed(self, _sender: object, exc: BaseException | None = None) -> None:
-        if self._closing:
+    def _closed(self, exc: BaseException | None) -> None:
+        if self._closing or exc is None:  # None: closed by its owner, on purpose
             return
         log.warning("%s: lost the broker connection (%r); reconnecting", self.name, exc)
         self.ready.clear()

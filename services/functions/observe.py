@@ -20,11 +20,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from aio_pika.abc import AbstractChannel
-from aio_pika.exceptions import ChannelClosed
 from aiohttp import web
 
-from shared import metrics
+from shared import amqp, metrics
 from shared.wire import CallReply, CallRequest
 
 if TYPE_CHECKING:
@@ -70,7 +68,7 @@ class WorkerMonitor:
         #: queue name -> (messages ready, consumers), as last read.
         self.queues: dict[str, tuple[int, int]] = {}
         self._read_at = 0.0
-        self._channel: AbstractChannel | None = None
+        self._channel: amqp.Channel | None = None
         self._runner: web.AppRunner | None = None
         self._unregister = metrics.SAMPLER.add(self.samples)
         self.port = 0
@@ -124,17 +122,15 @@ class WorkerMonitor:
             async with asyncio.timeout(2.0):
                 if self._channel is None or self._channel.is_closed:
                     # A passive declare of a missing queue closes its channel: keep it apart.
-                    self._channel = await connection.channel(publisher_confirms=False)
+                    self._channel = await connection.channel()
                 for component in sorted(self.worker.components):
                     name = self.worker.names.call_queue(component)
-                    declared = await self._channel.declare_queue(name, passive=True)
-                    result = declared.declaration_result
-                    if result is not None:
-                        self.queues[name] = (
-                            int(result.message_count or 0),
-                            int(result.consumer_count or 0),
-                        )
-        except (TimeoutError, ChannelClosed, ConnectionError) as exc:
+                    declared = await self._channel.queue_declare(name, passive=True)
+                    self.queues[name] = (
+                        int(declared.message_count or 0),
+                        int(declared.consumer_count or 0),
+                    )
+        except (TimeoutError, amqp.AMQPError, ConnectionError) as exc:
             log.info("queue depths not read: %r", exc)
             self._channel = None
         except Exception as exc:  # metrics must never break the worker

@@ -19,18 +19,12 @@ with the connection, so the broker redelivers them (reads run again; writes repl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
-import aio_pika
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractConnection,
-    AbstractIncomingMessage,
-    AbstractQueue,
-)
 from redis.exceptions import RedisError
 
 from services.functions.api import CallContext, FunctionDef, InstallContext, Plugin
@@ -38,8 +32,9 @@ from services.functions.fnloop import FunctionLoop
 from services.functions.observe import call_answered, call_received
 from services.functions.registry import run_install_hooks, select_functions, sync_catalog
 from services.functions.settings import WorkerSettings
-from shared import tracing
-from shared.bus import BusLink, declare_call_queue, declare_calls_exchange
+from shared import amqp, tracing
+from shared.amqp import codec
+from shared.bus import CALL_CONTENT_TYPE, BusLink, declare_call_queue, declare_calls_exchange
 from shared.constants import CALL_OUTCOME_TTL, Names
 from shared.contexts import ContextStore
 from shared.errors import ErrorInfo, WSError
@@ -91,8 +86,9 @@ class Worker:
         self.link = BusLink(
             settings.amqp_url, name=f"{settings.namespace}-worker", setup=self._setup
         )
-        self._channel: AbstractChannel | None = None
-        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._channel: amqp.Channel | None = None
+        #: (channel, consumer tag) of each queue consumed
+        self._consumers: list[tuple[amqp.Channel, str]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.calls_handled = 0
@@ -134,14 +130,19 @@ class Worker:
             "worker consuming %d functions of %s", len(self.functions), sorted(self.components)
         )
 
-    async def _setup(self, connection: AbstractConnection) -> None:
+    async def _setup(self, connection: amqp.Connection) -> None:
         """Declare the topology and consume; runs again after every reconnection."""
         channel = await connection.channel()
-        await channel.set_qos(prefetch_count=self.settings.concurrency)
-        # Set before the first consume: a waiting message is delivered at once, and its reply
-        # goes out on this channel.
+        # No publisher confirms on this channel: a reply is followed by the call's ack on the
+        # same channel, and the broker handles a channel's frames in order, so once the ack
+        # counts the reply was routed; if the connection dies before, the call is redelivered.
+        await channel.basic_qos(self.settings.concurrency)
+        # A broker-side channel close, or a consumer cancelled because its queue was deleted,
+        # would leave this worker idle on a live connection: start over on a new one.
+        channel.on_close = lambda _error: connection.abort()
+        channel.on_cancel = lambda _tag: None if self._stopping else connection.abort()
         self._channel = channel
-        exchange = await declare_calls_exchange(channel, self.names)
+        await declare_calls_exchange(channel, self.names)
         consumers = []
         for component in sorted(self.components):
             queue = await declare_call_queue(
@@ -153,16 +154,16 @@ class Worker:
             )
             for name, fdef in self.functions.items():
                 if fdef.info.component == component:
-                    await queue.bind(exchange, routing_key=name)
-            consumers.append((queue, await queue.consume(self._on_message)))
+                    await channel.queue_bind(queue, self.names.calls_exchange, name)
+            consumers.append((channel, await channel.basic_consume(queue, self._on_message)))
         self._consumers = consumers
 
     async def stop(self) -> None:
         """Stop taking calls, let in-flight ones finish (bounded), then close connections."""
         self._stopping = True
-        for queue, tag in self._consumers:
+        for channel, tag in self._consumers:
             try:
-                await queue.cancel(tag)
+                await channel.basic_cancel(tag)
             except Exception:  # the broker may already be gone; draining still matters
                 log.warning("could not cancel consumer %s", tag, exc_info=True)
         self._consumers.clear()
@@ -175,10 +176,10 @@ class Worker:
         await self.fnloop.close()
         await self.redis.aclose()
 
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+    def _on_message(self, message: amqp.Delivery) -> None:
         if self._stopping:
             # Delivered between the cancel and its confirmation: hand it to another worker.
-            await message.nack(requeue=True)
+            message.channel.nack(message.delivery_tag, requeue=True)
             return
         # Each call runs in its own task so one slow function does not hold the others back;
         # prefetch already bounds how many exist at once.
@@ -186,13 +187,16 @@ class Worker:
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
-    async def _handle(self, message: AbstractIncomingMessage) -> None:
+    async def _handle(self, message: amqp.Delivery) -> None:
         received = time.time()
+        channel = message.channel
+        props = message.properties
         try:
             request = request_decoder.decode(message.body)
         except Exception:
-            log.error("dropping undecodable call message %r", message.message_id)
-            await message.reject(requeue=False)
+            log.error("dropping undecodable call message %r", props.correlation_id)
+            with contextlib.suppress(amqp.AMQPError):
+                channel.reject(message.delivery_tag, requeue=False)
             return
         # This task's log lines (and the function's, on the functions loop) carry the id.
         bind_request_id(request.request_id)
@@ -200,14 +204,15 @@ class Worker:
         remaining = request.deadline - time.time()
         if remaining <= 0:
             log.info("dropping expired call %s to %s", request.call_id, request.function)
-            await message.ack()
+            with contextlib.suppress(amqp.AMQPError):
+                channel.ack(message.delivery_tag)
             return
         fdef = self.functions.get(request.function)
         with tracing.span(
             f"run {request.function}",
             kind=tracing.SpanKind.CONSUMER,
             attributes={"ws.function": request.function, "ws.call_id": request.call_id},
-            parent=message.headers,
+            parent=props.headers,
         ):
             if fdef is not None and fdef.info.type == "write":
                 reply = await self._run_once(fdef, request, remaining)
@@ -215,21 +220,19 @@ class Worker:
                 reply = await self._run(fdef, request, remaining)
         reply = call_answered(fdef, request, reply, queue_wait)
         try:
-            if message.reply_to:
-                if self._channel is None:
-                    raise ConnectionError("no channel to reply on")
+            # Replies and acks go on the channel the call came in on: after a reconnection
+            # that channel is closed, both fail, and the broker redelivers the call.
+            if props.reply_to:
                 # No `mandatory` here: RabbitMQ 3.10 returns Direct Reply-To messages even
                 # when it delivered them.
-                await self._channel.default_exchange.publish(
-                    aio_pika.Message(
-                        reply_encoder.encode(reply),
-                        correlation_id=message.correlation_id,
-                        content_type="application/msgpack",
-                    ),
-                    routing_key=message.reply_to,
+                channel.publish(
+                    codec.publish_target("", props.reply_to),
+                    reply_encoder.encode(reply),
+                    correlation_id=props.correlation_id,
+                    content_type=CALL_CONTENT_TYPE,
                 )
-            await message.ack()
-        except Exception as exc:
+            channel.ack(message.delivery_tag)
+        except (amqp.AMQPError, ConnectionError) as exc:
             # The connection went away under us: the broker redelivers the call.
             log.warning("could not reply to %s (%r)", request.call_id, exc)
             return

@@ -1,7 +1,9 @@
 """The gateway's RPC client: publish a call, await its reply, never longer than its deadline.
 
 One Direct Reply-To consumer per process and a map of pending futures keyed by correlation id;
-no lock is held across a round trip, so any number of calls are in flight at once.
+no lock is held across a round trip, so any number of calls are in flight at once. A call
+costs one publish and one timer: publishing does not wait for the broker's confirm; the
+confirm, a return or the reply, whichever settles the call first, resolves its future.
 Every failure becomes a :class:`shared.errors.PlatformError` the protocols can render:
 
 * no queue bound for the function (``basic.return``) or no consumer on it -> ``noworkers``
@@ -17,24 +19,10 @@ import asyncio
 import logging
 import time
 
-import aio_pika
-import aiormq
 import msgspec
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractConnection,
-    AbstractExchange,
-    AbstractIncomingMessage,
-)
-from aio_pika.exceptions import (
-    AMQPError,
-    ChannelClosed,
-    ChannelInvalidStateError,
-    DeliveryError,
-)
-from pamqp import commands as spec
 
-from shared import tracing
+from shared import amqp, tracing
+from shared.amqp import codec
 from shared.bus import CALL_CONTENT_TYPE, DIRECT_REPLY_TO, BusLink, declare_calls_exchange
 from shared.constants import Names
 from shared.errors import CallTimeout, ServiceUnavailable
@@ -55,11 +43,14 @@ QUEUE_FULL = ServiceUnavailable(
     "The call queue is full",
 )
 
-_BUS_ERRORS = (AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, ConnectionError)
-
 
 def _broker_down(detail: str) -> ServiceUnavailable:
     return ServiceUnavailable("brokerunavailable", "The service is temporarily unavailable", detail)
+
+
+def _expire(fut: asyncio.Future[CallReply | None]) -> None:
+    if not fut.done():
+        fut.set_result(None)  # None: no reply before the deadline
 
 
 class RpcClient:
@@ -72,10 +63,11 @@ class RpcClient:
             setup=self._setup,
             on_lost=self._fail_pending,
         )
-        self._channel: AbstractChannel | None = None
-        self._check_channel: AbstractChannel | None = None
-        self._exchange: AbstractExchange | None = None
-        self._pending: dict[str, asyncio.Future[CallReply]] = {}
+        self._channel: amqp.Channel | None = None
+        self._check_channel: amqp.Channel | None = None
+        self._pending: dict[str, asyncio.Future[CallReply | None]] = {}
+        #: function name -> its encoded publish destination (exchange, routing key)
+        self._targets: dict[str, bytes] = {}
         #: queue name -> (checked at, consumer count)
         self._consumers: dict[str, tuple[float, int]] = {}
 
@@ -92,37 +84,59 @@ class RpcClient:
         unhealthy) while the broker is away."""
         await self.link.start(wait=False)
 
-    async def _setup(self, connection: AbstractConnection) -> None:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await declare_calls_exchange(channel, self.names)
-        reply_queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
-        await reply_queue.consume(self._on_reply, no_ack=True)
-        self._channel, self._exchange = channel, exchange
+    async def _setup(self, connection: amqp.Connection) -> None:
+        channel = await connection.channel()
+        # Confirms tell a full queue (nack, from x-overflow reject-publish) at once.
+        await channel.confirm_select()
+        await declare_calls_exchange(channel, self.names)
+        channel.on_confirm = self._on_confirm
+        channel.on_return = self._on_return
+        # The broker closes a channel on a channel error (the calls exchange deleted under
+        # us, say): start over on a new connection rather than publish into a dead channel.
+        channel.on_close = lambda _error: connection.abort()
+        await channel.basic_consume(DIRECT_REPLY_TO, self._on_reply, no_ack=True)
+        self._channel = channel
         self._check_channel = None
         self._consumers.clear()
 
     def _fail_pending(self) -> None:
         # Replies to these calls would have come back on the lost connection: they never will.
+        self._fail_all(_broker_down("Lost the connection to the message broker"))
+        self._channel = self._check_channel = None
+
+    def _fail_all(self, error: ServiceUnavailable) -> None:
         for fut in self._pending.values():
             if not fut.done():
-                fut.set_exception(_broker_down("Lost the connection to the message broker"))
-        self._channel = self._exchange = self._check_channel = None
+                fut.set_exception(error)
 
     async def close(self) -> None:
-        for fut in self._pending.values():
-            if not fut.done():
-                fut.set_exception(_broker_down("The gateway is shutting down"))
+        self._fail_all(_broker_down("The gateway is shutting down"))
         await self.link.close()
 
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        fut = self._pending.get(message.correlation_id or "")
+    def _settle(self, call_id: str | None, error: ServiceUnavailable) -> None:
+        fut = self._pending.get(call_id or "")
+        if fut is not None and not fut.done():
+            fut.set_exception(error)
+
+    def _on_reply(self, delivery: amqp.Delivery) -> None:
+        fut = self._pending.get(delivery.properties.correlation_id or "")
         if fut is None or fut.done():
             return  # the caller gave up (deadline) or the reply is a duplicate
         try:
-            fut.set_result(reply_decoder.decode(message.body))
+            fut.set_result(reply_decoder.decode(delivery.body))
         except Exception as exc:
-            log.error("undecodable reply for %s: %r", message.correlation_id, exc)
+            log.error("undecodable reply for %s: %r", delivery.properties.correlation_id, exc)
             fut.set_exception(_broker_down("A worker sent an undecodable reply"))
+
+    def _on_return(self, returned: amqp.Returned) -> None:
+        # No queue is bound for the function: no worker ever served it.
+        self._settle(returned.properties.correlation_id, NO_WORKERS)
+
+    def _on_confirm(self, call_id: str, outcome: str) -> None:
+        if outcome == amqp.NACKED:  # refused by a full queue (x-overflow reject-publish)
+            self._settle(call_id, QUEUE_FULL)
+        elif outcome == amqp.LOST:
+            self._settle(call_id, _broker_down("Lost the channel to the message broker"))
 
     async def consumer_count(self, queue: str) -> int:
         """Consumers on ``queue`` (0 when it does not exist), cached for a short while."""
@@ -135,12 +149,11 @@ class RpcClient:
             raise _broker_down("Not connected to the message broker")
         if self._check_channel is None or self._check_channel.is_closed:
             # A passive declare of a missing queue closes its channel: keep it apart.
-            self._check_channel = await connection.channel(publisher_confirms=False)
+            self._check_channel = await connection.channel()
         try:
-            declared = await self._check_channel.declare_queue(queue, passive=True)
-            result = declared.declaration_result
-            count = int(result.consumer_count or 0) if result is not None else 0
-        except ChannelClosed:
+            declared = await self._check_channel.queue_declare(queue, passive=True)
+            count = int(declared.consumer_count or 0)
+        except amqp.ChannelClosed:
             self._check_channel = None
             count = 0
         self._consumers[queue] = (now, count)
@@ -148,51 +161,57 @@ class RpcClient:
 
     async def call(self, request: CallRequest, queue: str) -> CallReply:
         """Publish ``request`` and wait for the reply until ``request.deadline``."""
-        exchange = self._exchange
-        if exchange is None or not self.connected:
+        channel = self._channel
+        if channel is None or not self.connected:
             raise _broker_down("Not connected to the message broker")
-        try:
-            if await self.consumer_count(queue) == 0:
-                raise NO_WORKERS
-        except _BUS_ERRORS as exc:
-            raise _broker_down(f"Message broker unavailable: {exc!r}") from None
+        cached = self._consumers.get(queue)
+        if cached is None or time.monotonic() - cached[0] >= self.consumer_check_ttl:
+            try:
+                if await self.consumer_count(queue) == 0:
+                    raise NO_WORKERS
+            except (amqp.AMQPError, ConnectionError) as exc:
+                raise _broker_down(f"Message broker unavailable: {exc!r}") from None
+        elif cached[1] == 0:
+            raise NO_WORKERS
         timeout = request.deadline - time.time()
         if timeout <= 0:
             raise CallTimeout(request.function, 0)
-        fut: asyncio.Future[CallReply] = asyncio.get_running_loop().create_future()
-        self._pending[request.call_id] = fut
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[CallReply | None] = loop.create_future()
+        call_id = request.call_id
+        self._pending[call_id] = fut
+        timer = loop.call_later(timeout, _expire, fut)
         try:
-            await self._publish(exchange, request, seconds=timeout)
-            try:
-                return await asyncio.wait_for(fut, request.deadline - time.time())
-            except TimeoutError:
-                raise CallTimeout(request.function, timeout) from None
+            self._publish(channel, request, timeout)
+            reply = await fut
         finally:
-            self._pending.pop(request.call_id, None)
+            timer.cancel()
+            del self._pending[call_id]
+        if reply is None:
+            raise CallTimeout(request.function, timeout)
+        return reply
 
-    async def _publish(
-        self, exchange: AbstractExchange, request: CallRequest, *, seconds: float
-    ) -> None:
+    def _publish(self, channel: amqp.Channel, request: CallRequest, seconds: float) -> None:
+        target = self._targets.get(request.function)
+        if target is None:
+            target = codec.publish_target(self.names.calls_exchange, request.function)
+            self._targets[request.function] = target
         # Stamped at the last moment: the worker's queue wait is its receive time minus this.
         request = msgspec.structs.replace(request, published_at=time.time())
-        message = aio_pika.Message(
-            request_encoder.encode(request),
-            correlation_id=request.call_id,
-            reply_to=DIRECT_REPLY_TO,
-            content_type=CALL_CONTENT_TYPE,
-            # The message dies with its deadline: a call nobody waits for never runs.
-            expiration=max(seconds, 0.001),
-            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-            # W3C trace context when tracing is on (the worker's span joins the trace).
-            headers=dict(tracing.inject_headers()) or None,
-        )
         try:
-            await exchange.publish(
-                message, routing_key=request.function, mandatory=True, timeout=seconds
+            channel.publish(
+                target,
+                request_encoder.encode(request),
+                mandatory=True,
+                token=request.call_id,
+                content_type=CALL_CONTENT_TYPE,
+                correlation_id=request.call_id,
+                reply_to=DIRECT_REPLY_TO,
+                # The message dies with its deadline: a call nobody waits for never runs.
+                expiration=str(max(int(seconds * 1000), 1)),
+                delivery_mode=1,  # not persistent: a call outliving a broker restart is moot
+                # W3C trace context when tracing is on (the worker's span joins the trace).
+                headers=tracing.inject_headers() or None,
             )
-        except DeliveryError as exc:
-            raise (NO_WORKERS if isinstance(exc.frame, spec.Basic.Return) else QUEUE_FULL) from None
-        except _BUS_ERRORS as exc:
+        except (amqp.AMQPError, ConnectionError) as exc:
             raise _broker_down(f"Message broker unavailable: {exc!r}") from None
-        except TimeoutError:
-            raise CallTimeout(request.function, seconds) from None
