@@ -12,6 +12,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from services.auth.app import create_app
 from services.auth.settings import load_auth_settings
+from shared.aio import tune_gc
 from shared.logs import configure_logging
 from shared.settings import SettingsError
 
@@ -52,6 +53,7 @@ def main() -> None:
     # The JSON lines every service writes (docs/observability.md), request ids included.
     configure_logging("auth", settings.debug)
     logging.getLogger("aiohttp.access").setLevel(logging.INFO)  # our path-only access log
+    tune_gc()
     if len(settings.secret_key) < 16:
         logger.warning("WS_SECRET_KEY is shorter than 16 characters: use a long random value")
     logger.info(

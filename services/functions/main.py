@@ -19,7 +19,7 @@ from services.functions.observe import WorkerMonitor
 from services.functions.registry import PluginLoadError, load_plugins
 from services.functions.runtime import Worker
 from services.functions.settings import WorkerSettings
-from shared.aio import run
+from shared.aio import run, tune_gc
 from shared.bus import connect_amqp
 from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if run(check(settings)) else 1
     configure_tracing("worker", otlp_endpoint(settings.otel_endpoint))
     try:
+        tune_gc()
         run(serve(settings))
     except PluginLoadError as exc:
         print(f"ws-worker: {exc}", file=sys.stderr)

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from shared.aio import new_event_loop
+from shared.aio import new_event_loop, tune_gc
 from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
 from shared.tracing import configure_tracing, otlp_endpoint, shutdown_tracing
@@ -24,6 +24,7 @@ def main() -> int:
         return 2
     configure_logging("gateway", settings.debug)
     configure_tracing("gateway", otlp_endpoint(settings.otel_endpoint))
+    tune_gc()
     # run_app handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish, then
     # runs the cleanup contexts (closing the broker and Redis connections).
     web.run_app(

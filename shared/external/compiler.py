@@ -163,6 +163,7 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
                     return value
             return slow(value)
 
+        string_value.known = known  # type: ignore[attr-defined]  # inlined by _generate_run
         return string_value
     if ptype == c.PARAM_RAW:
         known_raw: dict[str, None] = {}
@@ -181,6 +182,7 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
                 return value  # RAW keeps the type, and no number is changed by fix_utf8
             return slow(value)
 
+        raw_value.known = known_raw  # type: ignore[attr-defined]
         return raw_value
 
     known_plain: dict[str, None] = {}
@@ -196,6 +198,7 @@ def _compile_value(desc: ExternalValue, mode: _Mode) -> Validator:
                 return value
         return slow(value)
 
+    plain_value.known = known_plain  # type: ignore[attr-defined]
     return plain_value
 
 
@@ -319,17 +322,31 @@ def _generate_run(
         "    get = source.get",
     ]
 
-    def store(i: int, is_int: bool, indent: str) -> list[str]:
+    def store(i: int, validate: Validator, indent: str) -> list[str]:
         body = [
             f"{indent}try:",
             f"{indent}    result[k{i}] = v{i}(item)",
             f"{indent}except exc as inner:",
             f"{indent}    raise error(wrap(k{i}, inner)) from None",
         ]
-        if not is_int:
+        # Values that are clean already are stored without a call: on large returns
+        # (hundreds of modules, thousands of values) the calls were most of the cost.
+        name = getattr(validate, "__name__", "")
+        known = getattr(validate, "known", None)
+        if name == "int_value":
+            fast = "type(item) is int and INT_MIN <= item <= INT_MAX"
+        elif name == "bool_value":
+            fast = "item is True or item is False"
+        elif name == "float_value":
+            fast = "type(item) is float"
+        elif known is not None:
+            # The validator's memo of strings found clean (same dict object for its life).
+            ns[f"m{i}"] = known
+            fast = f"type(item) is str and item in m{i}"
+        else:
             return body
         return [
-            f"{indent}if type(item) is int and INT_MIN <= item <= INT_MAX:",
+            f"{indent}if {fast}:",
             f"{indent}    result[k{i}] = item",
             f"{indent}else:",
             *("    " + line for line in body),
@@ -337,7 +354,6 @@ def _generate_run(
 
     for i, (key, validate, required, use_default, default) in enumerate(entries):
         ns[f"k{i}"], ns[f"v{i}"], ns[f"d{i}"] = key, validate, default
-        is_int = getattr(validate, "__name__", "") == "int_value"
         code += [
             f"    item = get(k{i}, MISSING)",
             "    if item is MISSING:",
@@ -350,10 +366,12 @@ def _generate_run(
             code.append(f"        raise error(missing_text + k{i})")
         elif use_default:
             code.append(f"        item = d{i}")
-            code += store(i, is_int, "        ")
+            code += store(i, validate, "        ")
         else:
             code.append("        pass")
-        code += ["    else:", "        found += 1", *store(i, is_int, "        ")]
+        # Only input counts the keys found (to report unexpected ones).
+        counted = [] if output else ["        found += 1"]
+        code += ["    else:", *counted, *store(i, validate, "        ")]
     if not output:
         code += [
             "    if found != len(source):",
