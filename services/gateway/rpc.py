@@ -7,7 +7,8 @@ confirm, a return or the reply, whichever settles the call first, resolves its f
 Every failure becomes a :class:`shared.errors.PlatformError` the protocols can render:
 
 * no queue bound for the function (``basic.return``) or no consumer on it -> ``noworkers``
-* queue full (nack from ``x-overflow: reject-publish``) -> ``servicebusy``
+* queue full (nack from ``x-overflow: reject-publish``), or the broker blocking publishers
+  (memory or disk alarm) -> ``servicebusy``
 * broker connection lost, or not (yet) back -> ``brokerunavailable``, at once: calls in flight
   when the connection drops fail immediately instead of waiting for their deadline
 * no reply before the deadline -> ``calltimeout``
@@ -41,6 +42,11 @@ QUEUE_FULL = ServiceUnavailable(
     "servicebusy",
     "The server is busy, please try again later",
     "The call queue is full",
+)
+BROKER_BLOCKED = ServiceUnavailable(
+    "servicebusy",
+    "The server is busy, please try again later",
+    "The message broker refuses new messages for now (resource alarm)",
 )
 
 
@@ -164,6 +170,9 @@ class RpcClient:
         channel = self._channel
         if channel is None or not self.connected:
             raise _broker_down("Not connected to the message broker")
+        if channel.connection.blocked:
+            # A call published now would sit in our buffers until its deadline: say so now.
+            raise BROKER_BLOCKED
         cached = self._consumers.get(queue)
         if cached is None or time.monotonic() - cached[0] >= self.consumer_check_ttl:
             try:

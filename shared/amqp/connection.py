@@ -468,6 +468,12 @@ class Connection(asyncio.Protocol):
     def is_closed(self) -> bool:
         return self.closed is not None
 
+    @property
+    def blocked(self) -> bool:
+        """The broker stopped reading our publishes (a memory or disk alarm): anything
+        published now waits in our buffers until the alarm clears."""
+        return self._blocked
+
     def add_close_callback(self, callback: Callable[[BaseException | None], None]) -> None:
         """``callback(error)`` runs once when the connection ends; ``error`` is None when we
         closed it ourselves."""
