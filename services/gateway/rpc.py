@@ -50,6 +50,10 @@ BROKER_BLOCKED = ServiceUnavailable(
 )
 
 
+#: Seconds a consumer count of 0 is cached (a positive count: ``consumer_check_ttl``).
+ZERO_COUNT_TTL = 0.1
+
+
 def _broker_down(detail: str) -> ServiceUnavailable:
     return ServiceUnavailable("brokerunavailable", "The service is temporarily unavailable", detail)
 
@@ -74,7 +78,7 @@ class RpcClient:
         self._pending: dict[str, asyncio.Future[CallReply | None]] = {}
         #: function name -> its encoded publish destination (exchange, routing key)
         self._targets: dict[str, bytes] = {}
-        #: queue name -> (checked at, consumer count)
+        #: queue name -> (valid until, consumer count)
         self._consumers: dict[str, tuple[float, int]] = {}
 
     @property
@@ -148,7 +152,7 @@ class RpcClient:
         """Consumers on ``queue`` (0 when it does not exist), cached for a short while."""
         now = time.monotonic()
         cached = self._consumers.get(queue)
-        if cached is not None and now - cached[0] < self.consumer_check_ttl:
+        if cached is not None and now < cached[0]:
             return cached[1]
         connection = self.link.connection
         if connection is None:
@@ -162,7 +166,10 @@ class RpcClient:
         except amqp.ChannelClosed:
             self._check_channel = None
             count = 0
-        self._consumers[queue] = (now, count)
+        # "No consumer" is believed only briefly: after a broker restart the workers come back
+        # a moment after the gateway, and calls must find them as soon as they consume.
+        ttl = self.consumer_check_ttl if count else min(self.consumer_check_ttl, ZERO_COUNT_TTL)
+        self._consumers[queue] = (now + ttl, count)
         return count
 
     async def call(self, request: CallRequest, queue: str) -> CallReply:
@@ -174,7 +181,7 @@ class RpcClient:
             # A call published now would sit in our buffers until its deadline: say so now.
             raise BROKER_BLOCKED
         cached = self._consumers.get(queue)
-        if cached is None or time.monotonic() - cached[0] >= self.consumer_check_ttl:
+        if cached is None or time.monotonic() >= cached[0]:
             try:
                 if await self.consumer_count(queue) == 0:
                     raise NO_WORKERS
