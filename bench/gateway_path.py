@@ -15,8 +15,9 @@ audit, logging, rendering) without the AMQP client the lead is replacing. Tests 
 CPU per call is ``time.process_time()`` of this process over the measured window divided by the
 requests wrk completed (wrk itself runs in another process). ``--bare`` measures, in the same
 harness, a bare aiohttp handler that decodes the form, does one Redis GET and answers JSON
-(the reference point of docs/performance.md). ``--profile FILE`` writes a cProfile of the
-measured window and prints the top functions.
+(the reference point of docs/performance.md); ``--null`` an aiohttp handler that reads the
+body and answers a constant, so "gateway minus null" is our own work per call.
+``--profile FILE`` writes a cProfile of the measured window and prints the top functions.
 
 Options: ``--duration`` seconds per run (3), ``--runs`` (3, the median is reported),
 ``-c`` wrk connections (16).
@@ -85,6 +86,19 @@ async def seed(store: Store) -> str:
         )
     )
     return value
+
+
+def null_app() -> web.Application:
+    """The floor: aiohttp receiving the request and answering a fixed body, nothing else."""
+    body = b'{"sum": 42}'
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/webservice/rest/server.php", handle)
+    return app
 
 
 def bare_app(redis: aioredis.Redis, key: str) -> web.Application:
@@ -164,7 +178,9 @@ async def bench(args: argparse.Namespace) -> None:
     try:
         token = await seed(store)
         body = f"wstoken={token}&moodlewsrestformat=json&wsfunction=local_bench_sum&a=20&b=22"
-        if args.bare:
+        if args.null:
+            app = null_app()
+        elif args.bare:
             await redis.set(f"{namespace}:bare:{token}", "x" * 400)
             app = bare_app(redis, f"{namespace}:bare")
         else:
@@ -175,12 +191,13 @@ async def bench(args: argparse.Namespace) -> None:
             app = create_app(settings)
         tune_gc()
         async with serve(app) as url:
-            print(f"{'bare aiohttp' if args.bare else 'gateway'}: wrk -c{args.c}, "
+            label = "null aiohttp" if args.null else "bare aiohttp" if args.bare else "gateway"
+            print(f"{label}: wrk -c{args.c}, "
                   f"{args.runs} x {args.duration:g} s", flush=True)  # fmt: skip
             runs = await measure(url, body, args, profiler)
         median = statistics.median(r["cpu_us_per_call"] for r in runs)
         print(f"median CPU per call: {median:.1f} µs")
-        if not args.bare:
+        if not (args.bare or args.null):
             audit = app[ACCESS].audit if ACCESS in app else None
             dropped = audit.dropped if audit is not None else 0
             print(f"audit events dropped (buffer full or Redis down): {dropped}")
@@ -215,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("-c", type=int, default=16)
     parser.add_argument("--bare", action="store_true", help="measure the bare aiohttp handler")
+    parser.add_argument("--null", action="store_true", help="measure aiohttp answering a constant")
     parser.add_argument("--profile", default="", help="write a cProfile of the window here")
     parser.add_argument("--json", default="", help="write the figures here")
     args = parser.parse_args(argv)

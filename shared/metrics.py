@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from aiohttp import web
 from prometheus_client import (
@@ -45,6 +46,7 @@ __all__ = [
     "SAMPLER",
     "WORKER_CALLS",
     "WORKER_SECONDS",
+    "Children",
     "Sample",
     "Sampler",
     "metrics_handler",
@@ -142,6 +144,35 @@ QUEUE_WAIT_SECONDS = Histogram(
     ["component"],
     buckets=LATENCY_BUCKETS,
 )
+
+
+M = TypeVar("M", Counter, Histogram)
+
+#: Label combinations a :class:`Children` remembers; past that, lookups go to ``labels()``.
+_CHILDREN_MAX = 10_000
+
+
+class Children(Generic[M]):
+    """The labelled children of one metric, found by a dict lookup on the hot path.
+
+    ``metric.labels(...)`` validates the values and takes a lock on every call (a few µs; the
+    gateway made five such calls per request). A child, once created, is the same object for
+    the same values, so it can be remembered here.
+    """
+
+    __slots__ = ("_children", "metric")
+
+    def __init__(self, metric: M) -> None:
+        self.metric: M = metric
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def get(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self.metric.labels(*values)
+            if len(self._children) < _CHILDREN_MAX:
+                self._children[values] = child
+        return child
 
 
 # --- sampled state -----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ arguments here; errors surface as :class:`shared.errors.WSError` for the handler
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -68,7 +67,7 @@ class Dispatcher:
             # A function without parameters cleans to PHP's empty array, which we render as [].
             args: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
             request = CallRequest(
-                call_id=uuid.uuid4().hex,
+                call_id=observe.new_id(),
                 function=name,
                 args=args,
                 caller=caller,
@@ -77,11 +76,14 @@ class Dispatcher:
                 request_id=request_id,
             )
             started = time.perf_counter()
-            with tracing.span(
-                f"call {name}",
-                kind=tracing.SpanKind.PRODUCER,
-                attributes={"ws.function": name, "ws.protocol": caller.protocol},
-            ):
+            if tracing.enabled():
+                with tracing.span(
+                    f"call {name}",
+                    kind=tracing.SpanKind.PRODUCER,
+                    attributes={"ws.function": name, "ws.protocol": caller.protocol},
+                ):
+                    reply = await self.rpc.call(request, function.queue)
+            else:  # no span name, attributes or context manager per call while tracing is off
                 reply = await self.rpc.call(request, function.queue)
             if reply.error is not None:
                 raise WSError.from_info(reply.error)

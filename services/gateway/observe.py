@@ -11,9 +11,9 @@ any dispatch and observes the gateway's own time (the request minus its bus roun
 from __future__ import annotations
 
 import contextvars
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
@@ -31,6 +31,7 @@ __all__ = [
     "call_finished",
     "error_rendered",
     "gateway_samples",
+    "new_id",
     "protocol_of",
     "with_request_id",
 ]
@@ -63,6 +64,15 @@ class RequestScope:
     errorcode: str = ""
 
 
+# The children of the metrics updated on every call (label values are bounded, see
+# shared/metrics.py).
+_CALLS = metrics.Children(metrics.GATEWAY_CALLS)
+_ROUNDTRIP = metrics.Children(metrics.ROUNDTRIP_SECONDS)
+_WORKER = metrics.Children(metrics.CALL_WORKER_SECONDS)
+_QUEUE = metrics.Children(metrics.CALL_QUEUE_SECONDS)
+_HTTP = metrics.Children(metrics.HTTP_REQUESTS)
+_GATEWAY = metrics.Children(metrics.GATEWAY_SECONDS)
+
 SCOPE: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar(
     "ws_gateway_scope", default=None
 )
@@ -70,7 +80,8 @@ SCOPE: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar(
 
 def protocol_of(path: str) -> str:
     """``rest``, ``ajax``, ``api`` for function-call endpoints, else ``""``."""
-    path = _SLASHES.sub("/", path)
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
     if path.startswith("/api/v1/functions/"):
         return "api"
     return _CALL_PATHS.get(path, "")
@@ -114,12 +125,12 @@ def call_finished(
     reply: CallReply | None,
 ) -> None:
     """Count one dispatched call (``outcome``: errorcode or ``ok``) and its latencies."""
-    metrics.GATEWAY_CALLS.labels(function, protocol, outcome).inc()
+    _CALLS.get(function, protocol, outcome).inc()
     if reply is not None:
-        metrics.ROUNDTRIP_SECONDS.labels(component).observe(roundtrip)
-        metrics.CALL_WORKER_SECONDS.labels(function).observe(reply.worker_time)
+        _ROUNDTRIP.get(component).observe(roundtrip)
+        _WORKER.get(function).observe(reply.worker_time)
         if reply.queue_wait > 0:
-            metrics.CALL_QUEUE_SECONDS.labels(component).observe(reply.queue_wait)
+            _QUEUE.get(component).observe(reply.queue_wait)
     scope = SCOPE.get()
     if scope is not None:
         scope.dispatched += 1
@@ -131,18 +142,24 @@ def request_finished(
 ) -> None:
     route = request.match_info.route.resource
     canonical = route.canonical if route is not None else ""
-    metrics.HTTP_REQUESTS.labels("gateway", canonical, str(status)).inc()
+    _HTTP.get("gateway", canonical, str(status)).inc()
     if not scope.protocol:
         return
     if scope.dispatched == 0:
         # Refused before any dispatch (token, access, parameters, switches): no function label,
         # so arbitrary names sent by clients cannot grow the label set.
-        metrics.GATEWAY_CALLS.labels("", scope.protocol, scope.errorcode or f"http{status}").inc()
-    metrics.GATEWAY_SECONDS.labels(scope.protocol).observe(max(elapsed - scope.bus_seconds, 0.0))
+        _CALLS.get("", scope.protocol, scope.errorcode or f"http{status}").inc()
+    _GATEWAY.get(scope.protocol).observe(max(elapsed - scope.bus_seconds, 0.0))
+
+
+def new_id() -> str:
+    """A fresh request or call id: 32 hex digits of 128 random bits (``uuid4().hex`` built a
+    UUID object to throw away)."""
+    return os.urandom(16).hex()
 
 
 def new_scope(request: web.Request, *, developer: bool) -> RequestScope:
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request_id = request.headers.get("X-Request-Id", "")[:64] or new_id()
     request["request_id"] = request_id
     return RequestScope(request_id, developer=developer, protocol=protocol_of(request.path))
 

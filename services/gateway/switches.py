@@ -98,8 +98,20 @@ class Switches(msgspec.Struct, frozen=True):
         )
 
 
+#: The last configuration read and its switches: the access cache hands out the same dict
+#: until the configuration changes, so most requests reuse the parsed switches.
+_last: tuple[dict[str, str], Switches] | None = None
+
+
 async def current(request: web.Request) -> Switches:
-    return Switches.from_config(await request.app[ACCESS].cache.config())
+    global _last  # noqa: PLW0603  (a one-entry memo)
+    config = await request.app[ACCESS].cache.config()
+    last = _last
+    if last is not None and last[0] is config:
+        return last[1]
+    switches = Switches.from_config(config)
+    _last = (config, switches)
+    return switches
 
 
 def ws_disabled() -> WSError:
@@ -152,7 +164,9 @@ def _refusal(path: str, switches: Switches, state: GatewayState) -> web.StreamRe
 @web.middleware
 async def switches_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse requests the site switches turn off, before any other work."""
-    path = _SLASHES.sub("/", request.path)
+    path = request.path
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
     if path == _REST or path.startswith(("/api/", "/lib/ajax/")) or path in _DOCS:
         refusal = _refusal(path, await current(request), request.app[GatewayState.KEY])
         if refusal is not None:
