@@ -34,7 +34,19 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_DEFAULT_SETTINGS = CallSettings()
+_SETTING_KEYS = (
+    "moodlewssettingraw",
+    "moodlewssettingfileurl",
+    "moodlewssettingfilter",
+    "moodlewssettinglang",
+    "moodlewssettingtimezone",
+)
+
+
 def call_settings(params: dict[str, Any]) -> CallSettings:
+    if not any(key in params for key in _SETTING_KEYS):
+        return _DEFAULT_SETTINGS  # the common case: no switch sent, nothing to clean
     return CallSettings(
         raw=lenient_bool(params.pop("moodlewssettingraw", None), False),
         fileurl=lenient_bool(params.pop("moodlewssettingfileurl", None), True),

@@ -46,6 +46,10 @@ GatewayState.KEY = web.AppKey("gateway_state", GatewayState)
 async def read_body(request: web.Request, state: GatewayState) -> bytes:
     """The request body, bounded in size (``client_max_size``) and in time: a client that
     trickles its body cannot hold a handler forever."""
+    if request.content.is_eof():
+        # Already received in full (small bodies come with the headers): nothing to wait
+        # for, so no timer to arm and cancel.
+        return await request.read()
     try:
         async with asyncio.timeout(state.settings.body_timeout):
             return await request.read()
