@@ -2,8 +2,9 @@
 
 Every record logged while a request is being served carries its ``request_id``: the gateway
 binds it (:func:`bind_request_id`) for the request's task, the worker for the call's task, and
-context variables travel with tasks (and with :func:`asyncio.run_coroutine_threadsafe` onto
-the functions loop), so no log call has to pass it by hand.
+context variables travel with tasks (and, copied per call by
+``services.functions.fnloop.FunctionLoop.run``, onto the functions loop), so no log call has to
+pass it by hand.
 """
 
 from __future__ import annotations
