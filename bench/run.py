@@ -15,6 +15,8 @@ and the bare baselines of :mod:`bench.bare`, then drives each with ``wrk`` (loop
 Each figure is the median of ``repeats`` runs. Prints tables and writes ``bench/results/``.
 ``BENCH_QUICK=1``: one short run per scenario, concurrency 16 only, no profiles (≈ 2 min).
 ``BENCH_SOAK=1``: adds a 10-minute run at concurrency 16 sampling memory (``soak.json``).
+``BENCH_ALT=1``: adds the alternatives of :mod:`bench.alternatives` at concurrency 16 (aio-pika's
+RPC pattern always; nameko, FastStream and Celery when ``.venv-alt`` is installed).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from typing import Any
 
 import aiohttp
 
+from bench.alternatives.harness import (
+    ALTERNATIVES,
+    Running,
+    start_alternative,
+    stop_alternative,
+)
 from bench.micro import print_cases, run_micro
 from bench.procstat import find_pids, rss_kib, snapshot
 from shared.aio import run
@@ -65,6 +73,8 @@ class Config:
     repeats: int
     concurrencies: tuple[int, ...]
     profile: bool
+    #: measure the other stacks of bench/alternatives at concurrency 16 too
+    alternatives: bool = False
 
     @classmethod
     def from_env(cls) -> Config:
@@ -77,6 +87,7 @@ class Config:
             repeats=int(os.environ.get("BENCH_REPEATS", "1" if quick else "3")),
             concurrencies=(16,) if quick else (1, 16, 64),
             profile=not quick and PY_SPY is not None,
+            alternatives=os.environ.get("BENCH_ALT") == "1",
         )
 
 
@@ -91,6 +102,8 @@ class Target:
     authorization: str = ""
     #: process group names whose CPU this target spends
     groups: tuple[str, ...] = ()
+    #: pids of groups of this target's own (the alternatives'), instead of Bench.groups
+    pids: dict[str, list[int]] = field(default_factory=dict)
     check: Callable[[Any], bool] = lambda _: True
 
 
@@ -210,7 +223,9 @@ class Bench:
         await drive(self.wrk, target, concurrency, self.config.warmup)
         samples: list[Run] = []
         for _ in range(self.config.repeats):
-            groups = {g: self.groups[g] for g in target.groups}
+            groups = {
+                g: target.pids[g] if g in target.pids else self.groups[g] for g in target.groups
+            }
             before = snapshot(groups)
             result, elapsed = await drive(self.wrk, target, concurrency, self.config.duration)
             after = snapshot(groups)
@@ -431,6 +446,48 @@ def _contents_ok(body: Any) -> bool:
     return isinstance(body, list) and sum(len(s["modules"]) for s in body) == 100
 
 
+#: The issue's reference figures for the alternatives are at concurrency 16: only that one.
+ALT_CONCURRENCY = 16
+
+
+async def start_alternatives(
+    config: Config, stack: Stack, token_key: str, body: str, logdir: Path
+) -> tuple[list[Running], dict[str, str]]:
+    """The alternatives that can run here, started and checked; why the others cannot."""
+    running: list[Running] = []
+    skipped: dict[str, str] = {}
+    if not config.alternatives:
+        return running, skipped
+    print("starting the alternatives (BENCH_ALT=1)", flush=True)
+    for alt in ALTERNATIVES:
+        reason = alt.unavailable()
+        if reason is None:
+            try:
+                running.append(
+                    await start_alternative(
+                        alt,
+                        # One prefix per stack: two stacks may name a queue alike.
+                        prefix=f"{stack.namespace}-{alt.stack}",
+                        token_key=token_key,
+                        body=body,
+                        logdir=logdir,
+                        redis_url=REDIS_URL,
+                        amqp_url=AMQP_URL,
+                    )
+                )
+                continue
+            except RuntimeError as exc:
+                reason = f"did not start: {str(exc)[-2000:]}"
+        skipped[alt.label] = reason
+        print(f"  {alt.label}: skipped, {reason}", flush=True)
+    return running, skipped
+
+
+async def stop_alternatives(running: list[Running]) -> None:
+    while running:
+        await stop_alternative(running.pop())
+
+
 async def bench_all(config: Config, wrk: str) -> dict[str, Any]:
     bench = Bench(config, wrk)
     tmp = Path(tempfile.mkdtemp(prefix="wsbench-"))
@@ -442,6 +499,8 @@ async def bench_all(config: Config, wrk: str) -> dict[str, Any]:
     token_key = f"{stack.namespace}:bare-token"
     direct_port, rpc_port = free_port(), free_port()
     sampler: asyncio.Task[None] | None = None
+    alternatives: list[Running] = []
+    skipped: dict[str, str] = {}
     try:
         # token.php refuses site admins tokens for non-mobile services (as Moodle does), so the
         # administrator creates one, as an operator would.
@@ -472,6 +531,10 @@ async def bench_all(config: Config, wrk: str) -> dict[str, Any]:
         )
         await wait_port(direct_port)
         await wait_port(rpc_port)
+        # The alternatives read the bare baselines' token key: the same one Redis GET.
+        alternatives, skipped = await start_alternatives(
+            config, stack, token_key, f"wstoken={token}&a=20&b=22", tmp
+        )
 
         def refresh_groups() -> None:
             bench.groups.update(
@@ -532,10 +595,25 @@ async def bench_all(config: Config, wrk: str) -> dict[str, Any]:
             check=_sum_ok,
         )
 
+        alt_targets = [
+            Target(
+                r.alternative.label,
+                [r.url],
+                bare_body,
+                groups=("alt_front", "alt_worker", "redis", "rabbitmq"),
+                pids=r.pids,
+                check=_sum_ok,
+            )
+            for r in alternatives
+        ]
+
         print("\n== our path against the baselines (1 worker, 1 gateway) ==", flush=True)
         for concurrency in config.concurrencies:
-            for target in (direct, bare_rpc, rest_sum, json_sum, contents):
+            extra = alt_targets if concurrency == ALT_CONCURRENCY else []
+            for target in (direct, bare_rpc, rest_sum, json_sum, contents, *extra):
                 await bench.measure(target, concurrency, label=target.name)
+        # Idle, they would still take a little CPU from the scenarios below.
+        await stop_alternatives(alternatives)
 
         if config.profile:
             print("\n== profiles at concurrency 16 (py-spy, not timed) ==", flush=True)
@@ -586,10 +664,16 @@ async def bench_all(config: Config, wrk: str) -> dict[str, Any]:
             "memory_samples": bench.memory,
             "micro": micro,
             "soak": soak,
+            "alternatives": {
+                "enabled": config.alternatives,
+                "measured": [t.name for t in alt_targets],
+                "skipped": skipped,
+            },
         }
     finally:
         if sampler is not None:
             sampler.cancel()
+        await stop_alternatives(alternatives)
         await stop_stack(stack)
         redis = connect_redis(REDIS_URL)
         keys = [k async for k in redis.scan_iter(match=f"{token_key}:*")]
@@ -642,9 +726,26 @@ def memory_summary(samples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def ratios(runs: list[Run]) -> dict[str, dict[str, float]]:
-    """Our REST path against each baseline, per concurrency (ours / baseline)."""
+    """Our REST path against each baseline, per concurrency (ours / baseline), and against
+    each alternative measured (``alt …`` labels, at the concurrency they were measured at)."""
     by = {(r.label, r.concurrency): r for r in runs}
     out: dict[str, dict[str, float]] = {}
+    for (label, c), alt in by.items():
+        ours = by.get(("ours REST sum", c))
+        if not label.startswith("alt ") or ours is None:
+            continue
+        front_cpu = max(alt.cpu_ms_per_call.get("alt_front", 0), 1e-9)
+        out[f"ours REST sum / {label} @c{c}"] = {
+            "throughput": round(ours.rps / alt.rps, 3),
+            "p99": round(ours.p99_ms / alt.p99_ms, 3),
+            # our gateway against the alternative's front: the process the client talks to
+            "gateway_cpu": round(ours.cpu_ms_per_call.get("gateway", 0) / front_cpu, 3),
+            # every process of the call, Redis and RabbitMQ included, on both sides
+            "total_cpu": round(
+                sum(ours.cpu_ms_per_call.values()) / max(sum(alt.cpu_ms_per_call.values()), 1e-9),
+                3,
+            ),
+        }
     for (label, c), run_ in by.items():
         if not label.startswith("ours"):
             continue
@@ -674,6 +775,8 @@ def print_table(runs: list[Run]) -> None:
         "redis",
         "rabbitmq",
     ]
+    if any("alt_front" in r.cpu_ms_per_call for r in runs):
+        groups[5:5] = ["alt_front", "alt_worker"]
     head = f"{'scenario':<34} {'c':>3} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'bad':>4}"
     print("\n" + head + "  CPU ms/call: " + " ".join(f"{g:>9}" for g in groups))
     for r in runs:
@@ -703,9 +806,10 @@ def main() -> int:
     rat = ratios(runs)
     print("\nratios (ours / baseline; throughput > 1 is better, p99 and CPU < 1 are better):")
     for name, r in rat.items():
+        total = f"  total CPU x{r['total_cpu']:.2f}" if "total_cpu" in r else ""
         print(
             f"  {name:<86} rps x{r['throughput']:.2f}  p99 x{r['p99']:.2f}  "
-            f"gateway CPU x{r['gateway_cpu']:.2f}"
+            f"gateway CPU x{r['gateway_cpu']:.2f}{total}"
         )
     print("\nmemory (RSS MiB, after warm-up → end):")
     for name, m in results["memory"].items():
