@@ -160,8 +160,10 @@ async def test_passive_declare_of_a_missing_queue_closes_only_that_channel(
     with pytest.raises(amqp.ChannelClosed):
         channel.publish(codec.publish_target("", "x"), b"")
     other = await connection.channel()
-    ok = await other.queue_declare(f"{namespace}.present", auto_delete=True)
+    ok = await other.queue_declare(f"{namespace}.present")
     assert ok.consumer_count == 0
+    # Deleted by hand: auto_delete acts only once a consumer has come and gone.
+    await other.queue_delete(f"{namespace}.present")
     await other.close()
 
 
