@@ -34,7 +34,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from shared import amqp
-from shared.bus import BusLink
+from shared.bus import BusLink, open_channel
 from shared.constants import Names
 
 __all__ = ["AuditEvent", "AuditLog", "EventPublisher", "read_events"]
@@ -124,11 +124,8 @@ class EventPublisher:
 
     async def _setup(self, connection: amqp.Connection) -> None:
         # No publisher confirms: events are fire-and-forget by design.
-        channel = await connection.channel()
+        channel = await open_channel(connection)
         await channel.exchange_declare(self.names.events_exchange, "topic", durable=True)
-        # The broker closes the channel on a channel error (the exchange deleted under us):
-        # start over on a new connection, which declares it again.
-        channel.on_close = lambda _error: connection.abort()
         self._channel = channel
 
     def _lost(self) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "connect_amqp",
     "declare_call_queue",
     "declare_calls_exchange",
+    "open_channel",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,19 @@ async def connect_amqp(url: str, *, name: str) -> AbstractRobustConnection:
             error = exc
     assert error is not None
     raise error
+
+
+async def open_channel(connection: amqp.Connection) -> amqp.Channel:
+    """A channel for what a :class:`BusLink` owner's ``setup`` builds on ``connection``.
+
+    The broker closes a channel on a channel error (an exchange deleted under us, say), and
+    the connection lives on: the owner would keep publishing into, or waiting on, a dead
+    channel. Such a close drops the whole connection instead, so the link reconnects and runs
+    ``setup`` again, which declares everything anew.
+    """
+    channel = await connection.channel()
+    channel.on_close = lambda _error: connection.abort()
+    return channel
 
 
 async def declare_calls_exchange(channel: amqp.Channel, names: Names) -> None:

@@ -34,7 +34,13 @@ from services.functions.registry import run_install_hooks, select_functions, syn
 from services.functions.settings import WorkerSettings
 from shared import amqp, tracing
 from shared.amqp import codec
-from shared.bus import CALL_CONTENT_TYPE, BusLink, declare_call_queue, declare_calls_exchange
+from shared.bus import (
+    CALL_CONTENT_TYPE,
+    BusLink,
+    declare_call_queue,
+    declare_calls_exchange,
+    open_channel,
+)
 from shared.constants import CALL_OUTCOME_TTL, Names
 from shared.contexts import ContextStore
 from shared.errors import ErrorInfo, WSError
@@ -86,7 +92,6 @@ class Worker:
         self.link = BusLink(
             settings.amqp_url, name=f"{settings.namespace}-worker", setup=self._setup
         )
-        self._channel: amqp.Channel | None = None
         #: (channel, consumer tag) of each queue consumed
         self._consumers: list[tuple[amqp.Channel, str]] = []
         self._inflight: set[asyncio.Task[None]] = set()
@@ -132,16 +137,14 @@ class Worker:
 
     async def _setup(self, connection: amqp.Connection) -> None:
         """Declare the topology and consume; runs again after every reconnection."""
-        channel = await connection.channel()
+        channel = await open_channel(connection)
         # No publisher confirms on this channel: a reply is followed by the call's ack on the
         # same channel, and the broker handles a channel's frames in order, so once the ack
         # counts the reply was routed; if the connection dies before, the call is redelivered.
         await channel.basic_qos(self.settings.concurrency)
-        # A broker-side channel close, or a consumer cancelled because its queue was deleted,
-        # would leave this worker idle on a live connection: start over on a new one.
-        channel.on_close = lambda _error: connection.abort()
+        # A consumer cancelled because its queue was deleted would leave this worker idle on
+        # a live connection: start over on a new one, as for a closed channel.
         channel.on_cancel = lambda _tag: None if self._stopping else connection.abort()
-        self._channel = channel
         await declare_calls_exchange(channel, self.names)
         consumers = []
         for component in sorted(self.components):

@@ -76,14 +76,11 @@ class Dispatcher:
                 request_id=request_id,
             )
             started = time.perf_counter()
-            if tracing.enabled():
-                with tracing.span(
-                    f"call {name}",
-                    kind=tracing.SpanKind.PRODUCER,
-                    attributes={"ws.function": name, "ws.protocol": caller.protocol},
-                ):
-                    reply = await self.rpc.call(request, function.queue)
-            else:  # no span name, attributes or context manager per call while tracing is off
+            with tracing.span(
+                f"call {name}",
+                kind=tracing.SpanKind.PRODUCER,
+                attributes={"ws.function": name, "ws.protocol": caller.protocol},
+            ):
                 reply = await self.rpc.call(request, function.queue)
             if reply.error is not None:
                 raise WSError.from_info(reply.error)

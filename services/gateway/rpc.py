@@ -24,7 +24,13 @@ import msgspec
 
 from shared import amqp, tracing
 from shared.amqp import codec
-from shared.bus import CALL_CONTENT_TYPE, DIRECT_REPLY_TO, BusLink, declare_calls_exchange
+from shared.bus import (
+    CALL_CONTENT_TYPE,
+    DIRECT_REPLY_TO,
+    BusLink,
+    declare_calls_exchange,
+    open_channel,
+)
 from shared.constants import Names
 from shared.errors import CallTimeout, ServiceUnavailable
 from shared.wire import CallReply, CallRequest, reply_decoder, request_encoder
@@ -95,15 +101,12 @@ class RpcClient:
         await self.link.start(wait=False)
 
     async def _setup(self, connection: amqp.Connection) -> None:
-        channel = await connection.channel()
+        channel = await open_channel(connection)
         # Confirms tell a full queue (nack, from x-overflow reject-publish) at once.
         await channel.confirm_select()
         await declare_calls_exchange(channel, self.names)
         channel.on_confirm = self._on_confirm
         channel.on_return = self._on_return
-        # The broker closes a channel on a channel error (the calls exchange deleted under
-        # us, say): start over on a new connection rather than publish into a dead channel.
-        channel.on_close = lambda _error: connection.abort()
         await channel.basic_consume(DIRECT_REPLY_TO, self._on_reply, no_ack=True)
         self._channel = channel
         self._check_channel = None
